@@ -1,0 +1,45 @@
+# Two commands set up everything: `make run` (the whole stack on an embedded default) and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test lint format migrate seed clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	@# mysqlclient compiles against libmariadb-dev; on a bare machine without it, `make run` still
+	@# works on SQLite, so install everything else and say so.
+	$(PIP) install --quiet -r requirements.txt -r requirements-dev.txt || { \
+	  echo "mysqlclient did not build (install libmariadb-dev and pkg-config for MySQL); continuing with SQLite only"; \
+	  grep -iv '^mysqlclient' requirements.txt > $(VENV)/requirements-sqlite.txt; \
+	  $(PIP) install --quiet -r $(VENV)/requirements-sqlite.txt -r requirements-dev.txt; }
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+seed: migrate
+	$(PY) manage.py seed
+
+run: seed
+	$(PY) manage.py runstack
+
+test: install
+	$(VENV)/bin/pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy .
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) var staticfiles

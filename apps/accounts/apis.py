@@ -1,0 +1,202 @@
+"""Thin REST interfaces for accounts: validate, call one service or selector, serialize."""
+
+from collections.abc import Sequence
+from typing import Any
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import BaseThrottle, ScopedRateThrottle
+from rest_framework.views import APIView
+from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView, TokenVerifyView
+
+from apps.accounts import selectors, serializers, services
+from apps.accounts.exceptions import NotYourPlayer
+from apps.accounts.models import Player
+from apps.core.apis import request_user, validated
+
+
+class _Throttled:
+    throttle_classes: Sequence[type[BaseThrottle]] = (ScopedRateThrottle,)
+
+
+class RegisterApi(_Throttled, APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list[type] = []
+    throttle_scope = "register"
+
+    @extend_schema(request=serializers.RegisterInputSerializer, responses={201: serializers.UserSerializer})
+    def post(self, request: Request) -> Response:
+        user = services.user_register(**validated(serializers.RegisterInputSerializer, request.data))
+        body = dict(serializers.UserSerializer(user).data)
+        body["email"] = user.email  # the person who just registered may see the address they typed
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class ActivateApi(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list[type] = []
+
+    @extend_schema(request=None, responses={200: OpenApiResponse(description="Activated")})
+    def get(self, request: Request, uid: str, token: str) -> Response:
+        services.user_activate(uid=uid, token=token)
+        return Response({"detail": "Your account is active. You can log in now."})
+
+
+class LoginApi(_Throttled, TokenObtainPairView):
+    throttle_scope = "login"
+
+
+class RefreshApi(_Throttled, TokenRefreshView):
+    throttle_scope = "login"
+
+
+class VerifyApi(TokenVerifyView):
+    pass
+
+
+class CurrentUserApi(APIView):
+    @extend_schema(responses={200: serializers.CurrentUserSerializer})
+    def get(self, request: Request) -> Response:
+        return Response(serializers.CurrentUserSerializer(request.user, context={"request": request}).data)
+
+
+class WsTicketApi(APIView):
+    @extend_schema(responses={200: serializers.TicketOutputSerializer})
+    def get(self, request: Request) -> Response:
+        return Response({"uuid": services.ws_ticket_issue(user=request_user(request))})
+
+
+class GoogleAuthApi(_Throttled, APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list[type] = []
+    throttle_scope = "login"
+
+    @extend_schema(
+        request=serializers.GoogleAuthInputSerializer, responses={200: serializers.GoogleAuthOutputSerializer}
+    )
+    def post(self, request: Request) -> Response:
+        data = validated(serializers.GoogleAuthInputSerializer, request.data)
+        user = services.user_google_sign_in(id_token=data["id_token"])
+        refresh = RefreshToken.for_user(user)
+        return Response({"access_token": str(refresh.access_token), "refresh_token": str(refresh)})
+
+
+class GetCodeApi(_Throttled, APIView):
+    """Emails a code. Signed in: to the signed-in account; otherwise to the account of `email`, if any."""
+
+    permission_classes = [AllowAny]
+    throttle_scope = "codes"
+
+    @extend_schema(request=serializers.EmailInputSerializer, responses={200: OpenApiResponse(description="Sent")})
+    def post(self, request: Request) -> Response:
+        data = validated(serializers.EmailInputSerializer, request.data)
+        if request.user.is_authenticated:
+            services.verification_code_send(user=request_user(request))
+        else:
+            services.verification_code_send(email=data.get("email", ""))
+        return Response({"detail": "If an account uses that address, a code is on its way."})
+
+
+class VerifyCodeForgetApi(_Throttled, APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list[type] = []
+    throttle_scope = "codes"
+
+    @extend_schema(
+        request=serializers.VerifyCodeForgetInputSerializer, responses={200: serializers.KeyOutputSerializer}
+    )
+    def post(self, request: Request) -> Response:
+        data = validated(serializers.VerifyCodeForgetInputSerializer, request.data)
+        return Response({"key": services.verification_code_verify(code=data["code"], email=data["email"])})
+
+
+class SetForgetPasswordApi(_Throttled, APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list[type] = []
+    throttle_scope = "codes"
+
+    @extend_schema(request=serializers.SetForgetPasswordInputSerializer, responses={200: OpenApiResponse()})
+    def post(self, request: Request) -> Response:
+        data = validated(serializers.SetForgetPasswordInputSerializer, request.data)
+        services.password_set_with_key(email=data["email"], key=data["key"], password=data["password"])
+        return Response({"detail": "Your password is set."})
+
+
+class VerifyCodeApi(_Throttled, APIView):
+    throttle_scope = "codes"
+
+    @extend_schema(request=serializers.VerifyCodeInputSerializer, responses={200: serializers.KeyOutputSerializer})
+    def post(self, request: Request) -> Response:
+        data = validated(serializers.VerifyCodeInputSerializer, request.data)
+        return Response({"key": services.verification_code_verify(code=data["code"], user=request_user(request))})
+
+
+class SetGooglePasswordApi(_Throttled, APIView):
+    throttle_scope = "codes"
+
+    @extend_schema(request=serializers.SetGooglePasswordInputSerializer, responses={200: OpenApiResponse()})
+    def post(self, request: Request) -> Response:
+        data = validated(serializers.SetGooglePasswordInputSerializer, request.data)
+        services.password_set_with_key(user=request_user(request), key=data["key"], password=data["password"])
+        return Response({"detail": "Your password is set."})
+
+
+class SetPasswordApi(APIView):
+    @extend_schema(request=serializers.SetPasswordInputSerializer, responses={204: None})
+    def post(self, request: Request) -> Response:
+        services.user_set_password(
+            user=request_user(request), **validated(serializers.SetPasswordInputSerializer, request.data)
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class SetUsernameApi(APIView):
+    @extend_schema(request=serializers.SetUsernameInputSerializer, responses={204: None})
+    def post(self, request: Request) -> Response:
+        services.user_set_username(
+            user=request_user(request), **validated(serializers.SetUsernameInputSerializer, request.data)
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class DeleteUserApi(APIView):
+    @extend_schema(request=serializers.DeleteUserInputSerializer, responses={204: None})
+    def post(self, request: Request) -> Response:
+        data = validated(serializers.DeleteUserInputSerializer, request.data)
+        services.user_delete(user=request_user(request), password=data.get("password", ""))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PlayerLocationApi(APIView):
+    @extend_schema(request=serializers.LocationInputSerializer, responses={200: serializers.PlayerSerializer})
+    def put(self, request: Request) -> Response:
+        data = validated(serializers.LocationInputSerializer, request.data)
+        player = services.player_set_location(
+            player=selectors.player_require(request_user(request)), latitude=data["lat"], longitude=data["lng"]
+        )
+        return Response(serializers.PlayerSerializer(player, context={"request": request}).data)
+
+
+class PlayerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = serializers.PlayerSerializer
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    def get_queryset(self) -> Any:
+        return selectors.player_list()
+
+    def get_object(self) -> Player:
+        return selectors.player_get(player_id=self.kwargs["pk"])
+
+    @extend_schema(request=serializers.ProfileImageInputSerializer, responses={200: serializers.PlayerSerializer})
+    def partial_update(self, request: Request, pk: str) -> Response:
+        player = self.get_object()
+        if player.user_id != request.user.pk:
+            raise NotYourPlayer()
+        data = validated(serializers.ProfileImageInputSerializer, request.data)
+        player = services.player_set_profile_image(player=player, upload=data["profile_image"])
+        return Response(self.get_serializer(player).data)

@@ -1,0 +1,169 @@
+"""Output shapes of the client contract (User, SimplePlayer, Player, CurrentUser) and input checks."""
+
+from typing import Any
+
+from django.templatetags.static import static
+from rest_framework import serializers
+
+from apps.accounts.models import Player, User
+
+DEFAULT_AVATAR = "core/default-avatar.png"
+
+
+def absolute_media_url(request: Any, file_field: Any, placeholder: str | None = None) -> str | None:
+    """Clients put image URLs straight into `<img src>`, so every URL is absolute."""
+    if file_field:
+        url = file_field.url
+    elif placeholder:
+        url = static(placeholder)
+    else:
+        return None
+    if url.startswith(("http://", "https://")) or request is None:
+        return str(url)
+    return str(request.build_absolute_uri(url))
+
+
+class UserSerializer(serializers.ModelSerializer):
+    email = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "first_name", "last_name", "email"]
+
+    def get_email(self, user: User) -> str:
+        # Only the account owner sees the address; everybody else gets "".
+        request = self.context.get("request")
+        viewer = getattr(request, "user", None)
+        return user.email if viewer is not None and viewer.is_authenticated and viewer.pk == user.pk else ""
+
+
+class SimplePlayerSerializer(serializers.ModelSerializer):
+    profile_image = serializers.SerializerMethodField()
+    total_points = serializers.IntegerField(read_only=True)
+    user = UserSerializer(read_only=True)
+
+    class Meta:
+        model = Player
+        fields = ["id", "profile_image", "total_points", "user"]
+
+    def get_profile_image(self, player: Player) -> str | None:
+        return absolute_media_url(self.context.get("request"), player.profile_image, DEFAULT_AVATAR)
+
+
+class PlayerSerializer(SimplePlayerSerializer):
+    class Meta(SimplePlayerSerializer.Meta):
+        fields = [
+            *SimplePlayerSerializer.Meta.fields,
+            "games_played",
+            "games_won",
+            "opponents_met",
+            "inviting_to_play",
+            "rating_deviation",
+            "last_seen",
+        ]
+
+
+class CurrentUserSerializer(serializers.Serializer):
+    """CurrentUser = Player + password_is_null; staff accounts without a player get null player fields."""
+
+    def to_representation(self, user: User) -> dict[str, Any]:
+        from apps.accounts.selectors import player_of
+        from apps.halls.selectors import hall_ids_staffed_by
+
+        player = player_of(user)
+        if player is not None:
+            data = dict(PlayerSerializer(player, context=self.context).data)
+        else:
+            data = {
+                "id": None,
+                "profile_image": None,
+                "total_points": None,
+                "user": UserSerializer(user, context=self.context).data,
+                "games_played": 0,
+                "games_won": 0,
+                "opponents_met": 0,
+                "inviting_to_play": False,
+            }
+        data["password_is_null"] = not user.has_usable_password()
+        data["is_staff"] = user.is_staff
+        data["staff_halls"] = hall_ids_staffed_by(user)
+        return data
+
+
+class RegisterInputSerializer(serializers.Serializer):
+    username = serializers.RegexField(r"^[\w.@+-]{3,150}$", max_length=150)
+    password = serializers.CharField(max_length=128, trim_whitespace=False)
+    email = serializers.EmailField(max_length=254)
+    first_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
+    last_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
+
+
+class SetPasswordInputSerializer(serializers.Serializer):
+    current_password = serializers.CharField(max_length=128, trim_whitespace=False)
+    new_password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+
+class SetUsernameInputSerializer(serializers.Serializer):
+    current_password = serializers.CharField(max_length=128, trim_whitespace=False, allow_blank=True)
+    new_username = serializers.RegexField(r"^[\w.@+-]{3,150}$", max_length=150)
+
+
+class DeleteUserInputSerializer(serializers.Serializer):
+    password = serializers.CharField(max_length=128, trim_whitespace=False, required=False, allow_blank=True)
+
+
+class LocationInputSerializer(serializers.Serializer):
+    lat = serializers.FloatField(min_value=-90, max_value=90)
+    lng = serializers.FloatField(min_value=-180, max_value=180)
+
+
+class ProfileImageInputSerializer(serializers.Serializer):
+    profile_image = serializers.FileField()
+
+
+class EmailInputSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254, required=False)
+
+
+class VerifyCodeForgetInputSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    code = serializers.CharField(max_length=12)
+
+
+class VerifyCodeInputSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=12)
+
+
+class SetForgetPasswordInputSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    key = serializers.CharField(max_length=128)
+    password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+
+class SetGooglePasswordInputSerializer(serializers.Serializer):
+    key = serializers.CharField(max_length=128)
+    password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+
+class GoogleAuthInputSerializer(serializers.Serializer):
+    id_token = serializers.CharField(max_length=8192)
+    # The client sends `from: "register"` from its sign-up page; both pages sign in or sign up alike.
+    from_ = serializers.CharField(required=False, allow_blank=True, max_length=32)
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, dict) and "from" in data:
+            data = {**data, "from_": data["from"]}
+        return super().to_internal_value(data)
+
+
+class KeyOutputSerializer(serializers.Serializer):
+    key = serializers.CharField()
+
+
+class TicketOutputSerializer(serializers.Serializer):
+    uuid = serializers.CharField()
+
+
+class GoogleAuthOutputSerializer(serializers.Serializer):
+    access_token = serializers.CharField()
+    refresh_token = serializers.CharField()

@@ -1,0 +1,121 @@
+"""Thin REST interfaces for halls, tables, reviews and photos."""
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import AllowAny, IsAuthenticatedOrReadOnly
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.accounts.selectors import player_require
+from apps.core.apis import request_user, validated
+from apps.halls import selectors, serializers, services
+
+
+class PoolHouseListApi(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: serializers.PoolHouseSerializer(many=True)})
+    def get(self, request: Request) -> Response:
+        halls = selectors.hall_list()
+        return Response(serializers.PoolHouseSerializer(halls, many=True, context={"request": request}).data)
+
+
+class PoolHouseDetailApi(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: serializers.PoolHouseSerializer})
+    def get(self, request: Request, hall_id: str) -> Response:
+        hall = selectors.hall_get(hall_id=hall_id)
+        return Response(serializers.PoolHouseSerializer(hall, context={"request": request}).data)
+
+
+class PoolHouseNearApi(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        parameters=[serializers.HallsNearInputSerializer],
+        responses={200: serializers.PoolHouseNearSerializer(many=True)},
+    )
+    def get(self, request: Request) -> Response:
+        query = validated(serializers.HallsNearInputSerializer, request.query_params)
+        halls = selectors.hall_list_near(latitude=query["lat"], longitude=query["lng"], radius_km=query.get("radius"))
+        return Response(serializers.PoolHouseNearSerializer(halls, many=True, context={"request": request}).data)
+
+
+class HallTablesApi(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: serializers.TableSerializer(many=True)})
+    def get(self, request: Request, hall_id: str) -> Response:
+        hall = selectors.hall_get(hall_id=hall_id)
+        tables = selectors.hall_tables_with_state(hall=hall)
+        return Response(serializers.TableSerializer(tables, many=True, context={"request": request}).data)
+
+
+class HallRatingsApi(generics.GenericAPIView):
+    permission_classes = [IsAuthenticatedOrReadOnly]
+    serializer_class = serializers.HallRatingSerializer
+
+    def get_queryset(self) -> Any:
+        return selectors.hall_ratings(hall=selectors.hall_get(hall_id=self.kwargs["hall_id"]))
+
+    def get(self, request: Request, hall_id: str) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    @extend_schema(request=serializers.HallRatingInputSerializer, responses={201: serializers.HallRatingSerializer})
+    def post(self, request: Request, hall_id: str) -> Response:
+        hall = selectors.hall_get(hall_id=hall_id)
+        data = validated(serializers.HallRatingInputSerializer, request.data)
+        rating = services.hall_rating_submit(
+            hall=hall, player=player_require(request_user(request)), rate=data["rate"], review=data["review"]
+        )
+        return Response(self.get_serializer(rating).data, status=status.HTTP_201_CREATED)
+
+
+class HallFilterRatingsApi(generics.GenericAPIView):
+    permission_classes = [AllowAny]
+    serializer_class = serializers.HallRatingSerializer
+
+    @extend_schema(parameters=[OpenApiParameter("filter", int, description="Stars, 1 to 5.", required=True)])
+    def get(self, request: Request, hall_id: str) -> Response:
+        stars = validated(serializers.RatingFilterInputSerializer, request.query_params)["filter"]
+        ratings = selectors.hall_ratings(hall=selectors.hall_get(hall_id=hall_id), stars=stars)
+        page = self.paginate_queryset(ratings)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+class HallImagesApi(APIView):
+    """Anyone reads a hall's photos; only its staff add or remove them."""
+
+    permission_classes = [IsAuthenticatedOrReadOnly]
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    @extend_schema(responses={200: serializers.HallPhotoSerializer(many=True)})
+    def get(self, request: Request, hall_id: str) -> Response:
+        photos = selectors.hall_photos(hall=selectors.hall_get(hall_id=hall_id))
+        return Response(serializers.HallPhotoSerializer(photos, many=True, context={"request": request}).data)
+
+    @extend_schema(request=serializers.HallPhotoInputSerializer, responses={201: serializers.HallPhotoSerializer})
+    def post(self, request: Request, hall_id: str) -> Response:
+        hall = selectors.hall_get(hall_id=hall_id)
+        services.hall_staff_require(user=request_user(request), hall=hall)
+        upload = validated(serializers.HallPhotoInputSerializer, request.data)["image"]
+        photo = services.hall_photo_add(hall=hall, user=request_user(request), upload=upload)
+        return Response(
+            serializers.HallPhotoSerializer(photo, context={"request": request}).data, status=status.HTTP_201_CREATED
+        )
+
+    @extend_schema(request=serializers.HallPhotoDeleteInputSerializer, responses={204: None})
+    def delete(self, request: Request, hall_id: str, photo_id: str | None = None) -> Response:
+        hall = selectors.hall_get(hall_id=hall_id)
+        services.hall_staff_require(user=request_user(request), hall=hall)
+        if photo_id is None:
+            source = request.data if request.data else request.query_params
+            photo_id = str(validated(serializers.HallPhotoDeleteInputSerializer, source)["id"])
+        services.hall_photo_delete(hall=hall, user=request_user(request), photo_id=int(photo_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)

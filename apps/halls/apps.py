@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class HallsConfig(AppConfig):
+    name = "apps.halls"
+    label = "halls"

@@ -1,0 +1,97 @@
+from django.conf import settings
+from django.db.models import Avg, Count, FloatField, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from apps.accounts.models import User
+from apps.core.geo import bounding_box, great_circle_m
+from apps.halls.exceptions import HallNotFound
+from apps.halls.models import HallPhoto, HallRating, HallStaff, PoolHouse, PoolTable
+from apps.reservations.models import GameSession
+
+
+def hall_queryset() -> QuerySet[PoolHouse]:
+    """Halls with `avg_rating` (0 when unrated) and `table_count` as subqueries, photos prefetched."""
+    average = HallRating.objects.filter(hall=OuterRef("pk")).values("hall").annotate(value=Avg("rate")).values("value")
+    tables = PoolTable.objects.filter(hall=OuterRef("pk")).values("hall").annotate(value=Count("id")).values("value")
+    return PoolHouse.objects.annotate(
+        avg_rating=Coalesce(Subquery(average, output_field=FloatField()), Value(0.0)),
+        table_count=Coalesce(Subquery(tables, output_field=IntegerField()), Value(0)),
+    ).prefetch_related(Prefetch("pics", queryset=HallPhoto.objects.order_by("id")))
+
+
+def hall_list() -> QuerySet[PoolHouse]:
+    return hall_queryset().order_by("title", "id")
+
+
+def hall_get(*, hall_id: int | str) -> PoolHouse:
+    try:
+        return hall_queryset().get(pk=int(hall_id))
+    except (ValueError, PoolHouse.DoesNotExist) as exc:
+        raise HallNotFound() from exc
+
+
+def hall_get_by_slug(*, slug: str) -> PoolHouse:
+    try:
+        return PoolHouse.objects.get(slug=slug)
+    except PoolHouse.DoesNotExist as exc:
+        raise HallNotFound() from exc
+
+
+def hall_list_near(*, latitude: float, longitude: float, radius_km: float | None = None) -> QuerySet[PoolHouse]:
+    """Halls within the radius, nearest first, each with `distance` in metres, all in one SQL query.
+
+    The bounding box lets the (latitude, longitude) index cut the candidates before the trigonometry.
+    """
+    radius = min(radius_km or settings.HALLS_NEAR_DEFAULT_RADIUS_KM, settings.HALLS_NEAR_MAX_RADIUS_KM)
+    min_lat, max_lat, min_lng, max_lng = bounding_box(latitude=latitude, longitude=longitude, radius_km=radius)
+    box = Q(latitude__range=(min_lat, max_lat))
+    if min_lng >= -180 and max_lng <= 180:
+        # Near the antimeridian the longitude window would wrap; the exact distance filter alone decides there.
+        box &= Q(longitude__range=(min_lng, max_lng))
+    return (
+        hall_queryset()
+        .filter(box)
+        .annotate(
+            distance=great_circle_m(latitude=latitude, longitude=longitude, lat_field="latitude", lng_field="longitude")
+        )
+        .filter(distance__lte=radius * 1000)
+        .order_by("distance", "id")
+    )
+
+
+def hall_tables_with_state(*, hall: PoolHouse) -> list[PoolTable]:
+    """Tables of the hall, each with `active_sessions` (0 or 1 running session and its players).
+
+    Two queries whatever the number of tables.
+    """
+    running = GameSession.objects.filter(ended_at__isnull=True).select_related(
+        "reservation__player_reserving__user", "reservation__other_player__user"
+    )
+    return list(
+        PoolTable.objects.filter(hall=hall)
+        .order_by("number")
+        .prefetch_related(Prefetch("sessions", queryset=running, to_attr="active_sessions"))
+    )
+
+
+def hall_ratings(*, hall: PoolHouse, stars: int | None = None) -> QuerySet[HallRating]:
+    ratings = HallRating.objects.filter(hall=hall).select_related("rater__user").order_by("-timestamp", "-id")
+    if stars is not None:
+        ratings = ratings.filter(rate=stars)
+    return ratings
+
+
+def hall_photos(*, hall: PoolHouse) -> QuerySet[HallPhoto]:
+    return HallPhoto.objects.filter(hall=hall).order_by("id")
+
+
+def hall_ids_staffed_by(user: User) -> list[int]:
+    if not user.is_authenticated:
+        return []
+    return list(HallStaff.objects.filter(user=user).values_list("hall_id", flat=True).order_by("hall_id"))
+
+
+def user_is_hall_staff(*, user: User, hall: PoolHouse) -> bool:
+    if not user.is_authenticated:
+        return False
+    return bool(user.is_superuser) or HallStaff.objects.filter(user=user, hall=hall).exists()

@@ -1,0 +1,28 @@
+"""Test settings: the real MariaDB and Redis of the machine, fast hashing, no throttling surprises."""
+
+import os
+
+os.environ.setdefault("DATABASE_URL", "mysql://root@127.0.0.1:3306/strikem")
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/9")
+os.environ.setdefault("CACHE_KEY_PREFIX", "strikem-test")
+os.environ.setdefault("CHANNEL_PREFIX", "asgi-test")
+os.environ.setdefault("ACCOUNT_ACTIVATION_REQUIRED", "true")
+os.environ.setdefault("GOOGLE_CLIENT_ID", "strikem-test-client.apps.googleusercontent.com")
+
+from strikem.settings.base import *  # noqa: F403
+from strikem.settings.base import BASE_DIR, REST_FRAMEWORK
+
+DEBUG = False
+SERVE_MEDIA = True
+WHITENOISE_USE_FINDERS = True
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+MEDIA_ROOT = BASE_DIR / "var" / "test-media"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,
+    "DEFAULT_THROTTLE_RATES": {"login": "1000/min", "register": "1000/min", "codes": "1000/min"},
+}

@@ -1,0 +1,25 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path, re_path
+from django.views.static import serve
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from apps.accounts.urls import api_urlpatterns as accounts_api
+from apps.accounts.urls import auth_urlpatterns, users_urlpatterns
+from apps.core.health import health
+from apps.core.routes import route
+from apps.halls.urls import urlpatterns as halls_api
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    route("health/", health, name="health"),
+    route("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    route("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("auth/", include(auth_urlpatterns)),
+    path("users/", include(users_urlpatterns)),
+    path("api/", include(accounts_api + halls_api)),
+]
+
+if settings.SERVE_MEDIA:
+    prefix = settings.MEDIA_URL.lstrip("/")
+    urlpatterns.append(re_path(rf"^{prefix}(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}))

@@ -1,0 +1,61 @@
+import io
+import shutil
+from collections.abc import Callable, Iterator
+
+import pytest
+from django.conf import settings
+from PIL import Image
+from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from apps.accounts.models import Player, User
+from apps.core.redis import redis_client
+from tests.factories import PlayerFactory
+
+
+@pytest.fixture(autouse=True)
+def _clean_redis() -> Iterator[None]:
+    """Each test starts with the test Redis database empty (tickets, throttles, cache)."""
+    redis_client().flushdb()
+    yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _clean_media() -> Iterator[None]:
+    yield
+    shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
+
+
+@pytest.fixture
+def api() -> APIClient:
+    return APIClient()
+
+
+def bearer(user: User, scheme: str = "JWT") -> str:
+    return f"{scheme} {RefreshToken.for_user(user).access_token}"
+
+
+@pytest.fixture
+def client_for() -> Callable[[User], APIClient]:
+    def make(user: User, scheme: str = "JWT") -> APIClient:
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=bearer(user, scheme))
+        return client
+
+    return make
+
+
+@pytest.fixture
+def player(db: None) -> Player:
+    return PlayerFactory()
+
+
+@pytest.fixture
+def other_player(db: None) -> Player:
+    return PlayerFactory()
+
+
+def png_bytes(width: int = 900, height: int = 600, colour: tuple[int, int, int] = (200, 30, 30)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), colour).save(buffer, format="PNG")
+    return buffer.getvalue()
