@@ -1,3 +1,5 @@
+from types import SimpleNamespace
+
 import pytest
 from django.test import Client
 
@@ -13,7 +15,7 @@ def two_halls():
     tables_a = [TableFactory(hall=hall_a, number=n) for n in (1, 2)]
     tables_b = [TableFactory(hall=hall_b, number=n) for n in (1, 2, 3)]
     staff_a = HallStaffFactory(hall=hall_a).user
-    return hall_a, hall_b, tables_a, tables_b, staff_a
+    return SimpleNamespace(hall_a=hall_a, hall_b=hall_b, tables_a=tables_a, tables_b=tables_b, staff_a=staff_a)
 
 
 def _admin_client(user) -> Client:
@@ -23,63 +25,64 @@ def _admin_client(user) -> Client:
 
 
 def test_staff_see_only_their_own_halls_tables_in_the_changelist(two_halls):
-    hall_a, hall_b, tables_a, tables_b, staff_a = two_halls
-    response = _admin_client(staff_a).get("/admin/halls/pooltable/")
+    world = two_halls
+    response = _admin_client(world.staff_a).get("/admin/halls/pooltable/")
     assert response.status_code == 200
     shown = {table.pk for table in response.context["cl"].result_list}
-    assert shown == {table.pk for table in tables_a}
+    assert shown == {table.pk for table in world.tables_a}
 
 
 def test_staff_cannot_open_another_halls_table(two_halls):
-    hall_a, hall_b, tables_a, tables_b, staff_a = two_halls
-    client = _admin_client(staff_a)
-    assert client.get(f"/admin/halls/pooltable/{tables_a[0].pk}/change/").status_code == 200
-    foreign = client.get(f"/admin/halls/pooltable/{tables_b[0].pk}/change/")
+    world = two_halls
+    client = _admin_client(world.staff_a)
+    assert client.get(f"/admin/halls/pooltable/{world.tables_a[0].pk}/change/").status_code == 200
+    foreign = client.get(f"/admin/halls/pooltable/{world.tables_b[0].pk}/change/")
     # Django's admin answers an object outside the queryset by redirecting to the index ("does not exist").
     assert foreign.status_code == 302
     assert foreign.url == "/admin/"
-    assert client.post(f"/admin/halls/pooltable/{tables_b[0].pk}/delete/", {"post": "yes"}).status_code == 302
-    assert PoolTable.objects.filter(pk=tables_b[0].pk).exists()
+    assert client.post(f"/admin/halls/pooltable/{world.tables_b[0].pk}/delete/", {"post": "yes"}).status_code == 302
+    assert PoolTable.objects.filter(pk=world.tables_b[0].pk).exists()
 
 
 def test_staff_cannot_create_a_table_in_another_hall(two_halls):
-    hall_a, hall_b, tables_a, tables_b, staff_a = two_halls
-    client = _admin_client(staff_a)
-    data = {"hall": hall_b.pk, "number": 9, "top": "10", "left": "10", "hourly_rate": "10.00"}
+    world = two_halls
+    client = _admin_client(world.staff_a)
+    data = {"hall": world.hall_b.pk, "number": 9, "top": "10", "left": "10", "hourly_rate": "10.00"}
     response = client.post("/admin/halls/pooltable/add/", data)
     assert response.status_code == 200  # the form is shown again with an error
     assert "hall" in response.context["adminform"].form.errors
-    assert not PoolTable.objects.filter(hall=hall_b, number=9).exists()
-    ok = client.post("/admin/halls/pooltable/add/", {**data, "hall": hall_a.pk})
+    assert not PoolTable.objects.filter(hall=world.hall_b, number=9).exists()
+    ok = client.post("/admin/halls/pooltable/add/", {**data, "hall": world.hall_a.pk})
     assert ok.status_code == 302
-    assert PoolTable.objects.filter(hall=hall_a, number=9).exists()
+    assert PoolTable.objects.filter(hall=world.hall_a, number=9).exists()
 
 
 def test_staff_see_only_their_hall_and_reviews(two_halls):
-    hall_a, hall_b, tables_a, tables_b, staff_a = two_halls
-    own_review, foreign_review = HallRatingFactory(hall=hall_a), HallRatingFactory(hall=hall_b)
-    client = _admin_client(staff_a)
+    world = two_halls
+    own_review, foreign_review = HallRatingFactory(hall=world.hall_a), HallRatingFactory(hall=world.hall_b)
+    client = _admin_client(world.staff_a)
     halls = client.get("/admin/halls/poolhouse/").context["cl"].result_list
-    assert [hall.pk for hall in halls] == [hall_a.pk]
+    assert [hall.pk for hall in halls] == [world.hall_a.pk]
     reviews = client.get("/admin/halls/hallrating/").context["cl"].result_list
     assert [review.pk for review in reviews] == [own_review.pk]
     assert client.get(f"/admin/halls/hallrating/{foreign_review.pk}/change/").status_code == 302
 
 
 def test_staff_cannot_manage_users_or_staff_membership(two_halls):
-    *_, staff_a = two_halls
-    client = _admin_client(staff_a)
+    world = two_halls
+    client = _admin_client(world.staff_a)
     assert client.get("/admin/accounts/user/").status_code == 403
     assert client.get("/admin/halls/hallstaff/").status_code == 403
 
 
 def test_superuser_sees_every_table(two_halls):
-    *_, tables_a, tables_b, _staff = two_halls
+    world = two_halls
     admin = UserFactory(is_staff=True, is_superuser=True)
     shown = _admin_client(admin).get("/admin/halls/pooltable/").context["cl"].result_list
-    assert {table.pk for table in shown} == {table.pk for table in tables_a + tables_b}
+    assert {table.pk for table in shown} == {table.pk for table in world.tables_a + world.tables_b}
 
 
 def test_staff_flag_without_a_hall_sees_no_hall_models(two_halls):
+    assert two_halls.tables_b
     lonely = UserFactory(is_staff=True)
     assert _admin_client(lonely).get("/admin/halls/pooltable/").status_code == 403
