@@ -31,6 +31,15 @@ class PoolHouse(models.Model):
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
     currency = models.CharField(max_length=3, default="EUR")
     room_image = models.ImageField("floor plan", upload_to=_hall_image_path, blank=True)
+    cleaning_buffer_minutes = models.PositiveSmallIntegerField(
+        default=5, help_text="Minutes kept free between two bookings of a table."
+    )
+    booking_step_minutes = models.PositiveSmallIntegerField(default=15, help_text="Durations are multiples of this.")
+    min_booking_minutes = models.PositiveSmallIntegerField(default=15)
+    max_booking_minutes = models.PositiveSmallIntegerField(default=240)
+    billing_increment_minutes = models.PositiveSmallIntegerField(
+        default=15, help_text="Played time is billed in started blocks of this many minutes."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -39,6 +48,11 @@ class PoolHouse(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(latitude__gte=-90, latitude__lte=90), name="hall_latitude_range"),
             models.CheckConstraint(condition=Q(longitude__gte=-180, longitude__lte=180), name="hall_longitude_range"),
+            models.CheckConstraint(
+                condition=Q(booking_step_minutes__gt=0, billing_increment_minutes__gt=0, min_booking_minutes__gt=0)
+                & Q(max_booking_minutes__gte=models.F("min_booking_minutes")),
+                name="hall_booking_rules_sane",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -119,8 +119,9 @@ class TableSerializer(serializers.ModelSerializer):
         if session is None:
             return None
         reservation = session.reservation
-        # The running session is not finished by definition; tell the serializer without another query.
+        # Hand the serializer what it would otherwise query again per table.
         reservation.game_session = session
+        reservation.table = table
         return dict(ReservationSerializer(reservation, context=self.context).data)
 
 

@@ -46,8 +46,14 @@ class GameSession(models.Model):
 
     reservation = models.OneToOneField(Reservation, on_delete=models.CASCADE, related_name="game_session")
     table = models.ForeignKey("halls.PoolTable", on_delete=models.CASCADE, related_name="sessions")
+    # Official times (the booked start; the booked end or the moment it was ended early) ...
     started_at = models.DateTimeField()
     ended_at = models.DateTimeField(null=True, blank=True)
+    # ... and when the system actually carried them out, to measure lateness.
+    start_processed_at = models.DateTimeField(auto_now_add=True)
+    end_processed_at = models.DateTimeField(null=True, blank=True)
+    ended_early = models.BooleanField(default=False)
+    minutes_played = models.PositiveIntegerField(null=True, blank=True)
     cost = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
 
     class Meta:

@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "apps.accounts",
     "apps.halls",
     "apps.reservations",
+    "apps.notifications",
+    "apps.ratings",
 ]
 
 MIDDLEWARE = [
@@ -122,6 +124,24 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "UTC"
+SESSIONS_SWEEP_SECONDS = env.int("SESSIONS_SWEEP_SECONDS", default=30)
+SESSIONS_SCHEDULE_HORIZON_SECONDS = env.int("SESSIONS_SCHEDULE_HORIZON_SECONDS", default=300)
+RESULTS_SWEEP_SECONDS = env.int("RESULTS_SWEEP_SECONDS", default=60)
+# A single unchallenged result report becomes final after this many hours.
+RESULT_SINGLE_REPORT_HOURS = env.int("RESULT_SINGLE_REPORT_HOURS", default=12)
+# Installed into django-celery-beat's tables when beat starts, so the schedule lives in code.
+CELERY_BEAT_SCHEDULE = {
+    "sessions-sweep": {
+        "task": "apps.reservations.tasks.sessions_sweep_task",
+        "schedule": float(SESSIONS_SWEEP_SECONDS),
+        "options": {"expires": SESSIONS_SWEEP_SECONDS},
+    },
+    "results-finalize-due": {
+        "task": "apps.ratings.tasks.results_finalize_due_task",
+        "schedule": float(RESULTS_SWEEP_SECONDS),
+        "options": {"expires": RESULTS_SWEEP_SECONDS},
+    },
+}
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

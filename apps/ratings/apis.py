@@ -1,0 +1,76 @@
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.accounts.exceptions import NotYourPlayer
+from apps.accounts.selectors import player_get, player_require
+from apps.core.apis import request_user, validated
+from apps.core.exceptions import DomainError
+from apps.halls.selectors import hall_get
+from apps.ratings import selectors, serializers, services
+
+
+class PlayerHistoryApi(APIView):
+    """GET: a player's games and results. POST: I report the result of my finished game."""
+
+    @extend_schema(responses={200: serializers.HistorySerializer(many=True)})
+    def get(self, request: Request, player_id: str) -> Response:
+        player = player_get(player_id=player_id)
+        results = selectors.results_of_player(player=player)[:200]
+        return Response(serializers.HistorySerializer(results, many=True, context={"request": request}).data)
+
+    @extend_schema(request=serializers.ReportInputSerializer, responses={201: serializers.HistorySerializer})
+    def post(self, request: Request, player_id: str) -> Response:
+        me = player_require(request_user(request))
+        if str(me.pk) != str(player_id):
+            raise NotYourPlayer("You report results only on your own history.")
+        data = validated(serializers.ReportInputSerializer, request.data)
+        result = services.result_report(
+            session_id=data["game_session"],
+            reporter=me,
+            winner_id=data["winner_player"],
+            loser_id=data["loser_player"],
+            result_winner=data["result_winner"],
+            result_loser=data["result_loser"],
+        )
+        body = serializers.HistorySerializer(result, context={"request": request}).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class DisputeApi(APIView):
+    @extend_schema(request=None, responses={200: serializers.HistorySerializer})
+    def post(self, request: Request, session_id: str) -> Response:
+        result = services.result_dispute(session_id=int(session_id), player=player_require(request_user(request)))
+        return Response(serializers.HistorySerializer(result, context={"request": request}).data)
+
+
+class LeaderboardApi(generics.GenericAPIView):
+    """Ranking by rating: `global` (paged), `hall` (players who played there, paged), `around` me."""
+
+    serializer_class = serializers.LeaderboardRowSerializer
+
+    @extend_schema(parameters=[serializers.LeaderboardInputSerializer])
+    def get(self, request: Request) -> Response:
+        query = validated(serializers.LeaderboardInputSerializer, request.query_params)
+        if query["scope"] == "around":
+            first_rank, players = selectors.leaderboard_around(player=player_require(request_user(request)))
+            for offset, player in enumerate(players):
+                player.rank = first_rank + offset  # type: ignore[attr-defined]
+            return Response(self.get_serializer(players, many=True).data)
+        if query["scope"] == "hall":
+            if "hall" not in query:
+                raise DomainError("Say which hall with ?hall=<id>.", code="HALL_REQUIRED")
+            players_qs = selectors.leaderboard_hall(hall=hall_get(hall_id=query["hall"]))
+        else:
+            players_qs = selectors.leaderboard_global()
+        page: list[Any] = list(self.paginate_queryset(players_qs) or [])
+        if page:
+            # Ranks are global positions (so the hall board shows where its players stand overall).
+            start = selectors.player_rank(player=page[0])
+            for offset, player in enumerate(page):
+                player.rank = start + offset
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)

@@ -1,0 +1,232 @@
+"""Results and ratings: reports, agreement, disputes, staff settlement, and the one place ratings move.
+
+Reports of one session serialise on the session row lock, so two players reporting at the same moment
+are compared, never both taken as "first". Finalising locks both players (in id order) and is guarded
+by the result's status, so a result moves ratings once.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from apps.accounts.models import Player, User
+from apps.notifications.models import Notification
+from apps.notifications.services import notification_send
+from apps.ratings import exceptions
+from apps.ratings.glicko import Rating, rate_game
+from apps.ratings.models import GameResult, ResultReport
+from apps.reservations.exceptions import SessionNotFound
+from apps.reservations.models import GameSession
+
+MAX_FRAMES = 99
+
+
+def _locked_session(session_id: int) -> GameSession:
+    locked = GameSession.objects.select_for_update().filter(pk=session_id).first()
+    if locked is None:
+        raise SessionNotFound()
+    return GameSession.objects.select_related(
+        "reservation__player_reserving__user", "reservation__other_player__user", "table__hall"
+    ).get(pk=locked.pk)
+
+
+def session_players(session: GameSession) -> list[Player]:
+    reservation = session.reservation
+    return [p for p in (reservation.player_reserving, reservation.other_player) if p is not None]
+
+
+def _participants(session: GameSession, player: Player) -> tuple[Player, Player]:
+    """(me, opponent); a caller who did not play this game is told it does not exist."""
+    players = session_players(session)
+    if player.pk not in {p.pk for p in players}:
+        raise SessionNotFound()
+    if len(players) < 2:
+        raise exceptions.NeedsTwoPlayers()
+    opponent = next(p for p in players if p.pk != player.pk)
+    return player, opponent
+
+
+def _claim(
+    me: Player, opponent: Player, winner_id: int, loser_id: int, result_winner: int, result_loser: int
+) -> tuple[int | None, bool]:
+    """Validate a claimed outcome; returns (winner id or None, tie)."""
+    ids = {me.pk, opponent.pk}
+    if not (0 <= result_winner <= MAX_FRAMES and 0 <= result_loser <= MAX_FRAMES):
+        raise exceptions.ResultError(f"Scores are whole numbers from 0 to {MAX_FRAMES}.")
+    if winner_id == loser_id:
+        # The web client reports a tie as winner = loser = the opponent's id; either player's id is accepted.
+        if winner_id not in ids:
+            raise exceptions.ResultError("A tie names one of the two players of the game.")
+        return None, True
+    if {winner_id, loser_id} != ids:
+        raise exceptions.ResultError("Winner and loser must be the two players of this game.")
+    if result_winner < result_loser:
+        raise exceptions.ResultError("The winner cannot have fewer frames than the loser.")
+    return winner_id, False
+
+
+def _copy_claim(result: GameResult, report: ResultReport, players: list[Player]) -> None:
+    result.tie = report.tie
+    if report.tie:
+        result.winner, result.loser = players[0], players[1]
+    else:
+        result.winner = next(p for p in players if p.pk == report.winner_id)
+        result.loser = next(p for p in players if p.pk != report.winner_id)
+    result.result_winner, result.result_loser = report.result_winner, report.result_loser
+
+
+@transaction.atomic
+def result_report(
+    *, session_id: int, reporter: Player, winner_id: int, loser_id: int, result_winner: int, result_loser: int
+) -> GameResult:
+    """A player reports a finished game. Two agreeing reports make it final; disagreeing ones go to staff."""
+    session = _locked_session(session_id)
+    me, opponent = _participants(session, reporter)
+    if session.ended_at is None:
+        raise exceptions.SessionNotFinished()
+    claimed_winner, tie = _claim(me, opponent, winner_id, loser_id, result_winner, result_loser)
+    result, _ = GameResult.objects.get_or_create(
+        session=session,
+        defaults={"final_after": timezone.now() + timedelta(hours=settings.RESULT_SINGLE_REPORT_HOURS)},
+    )
+    if result.status == GameResult.Status.FINAL:
+        raise exceptions.ResultAlreadyFinal()
+    if result.reports.filter(reporter=me).exists():
+        raise exceptions.AlreadyReported()
+    report = ResultReport.objects.create(
+        result=result,
+        reporter=me,
+        winner_id=claimed_winner,
+        tie=tie,
+        result_winner=result_winner,
+        result_loser=result_loser,
+    )
+    players = session_players(session)
+    reports = list(result.reports.all())
+    if len(reports) == 1:
+        _copy_claim(result, report, players)
+        result.save()
+        return result
+    if reports[0].agrees_with(reports[1]):
+        _copy_claim(result, report, players)
+        return _finalize(result)
+    result.status = GameResult.Status.DISPUTED
+    result.save(update_fields=["status"])
+    _tell_disputed(result, players)
+    return result
+
+
+@transaction.atomic
+def result_dispute(*, session_id: int, player: Player) -> GameResult:
+    """Contest the opponent's single report before it becomes final; staff then settle it."""
+    session = _locked_session(session_id)
+    me, _opponent = _participants(session, player)
+    result = GameResult.objects.filter(session=session).first()
+    if result is None or result.status != GameResult.Status.PENDING:
+        raise exceptions.NothingToDispute()
+    if result.reports.filter(reporter=me).exists():
+        raise exceptions.AlreadyReported()
+    ResultReport.objects.create(result=result, reporter=me, disputes=True)
+    result.status = GameResult.Status.DISPUTED
+    result.save(update_fields=["status"])
+    _tell_disputed(result, session_players(session))
+    return result
+
+
+@transaction.atomic
+def result_settle(
+    *, result_id: int, staff_user: User, winner_id: int | None, result_winner: int, result_loser: int
+) -> GameResult:
+    """Hall staff decide a disputed (or still pending) result; `winner_id` None is a tie. Final at once."""
+    from apps.halls.services import hall_staff_require
+
+    result = GameResult.objects.select_for_update().filter(pk=result_id).first()
+    if result is None:
+        raise exceptions.ResultError("No such result.", code="RESULT_NOT_FOUND", status_code=404)
+    session = _locked_session(result.session_id)
+    hall_staff_require(user=staff_user, hall=session.table.hall)
+    if result.status == GameResult.Status.FINAL:
+        raise exceptions.ResultAlreadyFinal()
+    players = session_players(session)
+    if winner_id is None:
+        claimed_winner, tie = None, True
+    else:
+        loser_id = next((p.pk for p in players if p.pk != winner_id), winner_id)
+        claimed_winner, tie = _claim(players[0], players[1], winner_id, loser_id, result_winner, result_loser)
+    settlement = ResultReport(winner_id=claimed_winner, tie=tie, result_winner=result_winner, result_loser=result_loser)
+    _copy_claim(result, settlement, players)
+    result.settled_by = staff_user
+    return _finalize(result)
+
+
+def _finalize(result: GameResult) -> GameResult:
+    """Apply a decided result: Glicko-2 for both players, counters, notifications. Caller holds the locks."""
+    assert result.winner_id is not None and result.loser_id is not None
+    locked = {p.pk: p for p in Player.objects.select_for_update().filter(pk__in=[result.winner_id, result.loser_id])}
+    winner, loser = locked[result.winner_id], locked[result.loser_id]
+    before_winner = Rating(winner.rating, winner.rating_deviation, winner.rating_volatility)
+    before_loser = Rating(loser.rating, loser.rating_deviation, loser.rating_volatility)
+    after_winner, after_loser = rate_game(before_winner, before_loser, 0.5 if result.tie else 1.0)
+
+    met_before = (
+        GameResult.objects.filter(status=GameResult.Status.FINAL)
+        .filter(Q(winner=winner, loser=loser) | Q(winner=loser, loser=winner))
+        .exists()
+    )
+    for player, after in ((winner, after_winner), (loser, after_loser)):
+        Player.objects.filter(pk=player.pk).update(
+            rating=after.rating,
+            rating_deviation=after.deviation,
+            rating_volatility=after.volatility,
+            games_played=F("games_played") + 1,
+            opponents_met=F("opponents_met") + (0 if met_before else 1),
+        )
+    if not result.tie:
+        Player.objects.filter(pk=winner.pk).update(games_won=F("games_won") + 1)
+
+    result.winner_rating_before, result.winner_rating_after = before_winner.rating, after_winner.rating
+    result.loser_rating_before, result.loser_rating_after = before_loser.rating, after_loser.rating
+    result.status = GameResult.Status.FINAL
+    result.finalized_at = timezone.now()
+    result.save()
+    for recipient, other in ((winner, loser), (loser, winner)):
+        notification_send(
+            recipient=recipient,
+            type=Notification.Type.RESULT_FINAL,
+            body=f"The result against {other.user.username} is final.",
+            extra=str(result.session_id),
+            sent_by=other,
+        )
+    return result
+
+
+def _tell_disputed(result: GameResult, players: list[Player]) -> None:
+    for recipient in players:
+        other = next((p for p in players if p.pk != recipient.pk), recipient)
+        notification_send(
+            recipient=recipient,
+            type=Notification.Type.RESULT_DISPUTED,
+            body="The reports of your game disagree; the hall's staff will settle the result.",
+            extra=str(result.session_id),
+            sent_by=other,
+        )
+
+
+def results_finalize_due() -> int:
+    """Make single, unchallenged reports final once their window has passed. Returns how many."""
+    now = timezone.now()
+    due = GameResult.objects.filter(status=GameResult.Status.PENDING, final_after__lte=now).values_list("pk", flat=True)
+    done = 0
+    for result_id in list(due[:500]):
+        with transaction.atomic():
+            result = GameResult.objects.select_for_update(skip_locked=True).filter(pk=result_id).first()
+            if result is None or result.status != GameResult.Status.PENDING or result.final_after > now:
+                continue
+            if result.reports.count() != 1:
+                continue
+            _finalize(result)
+            done += 1
+    return done

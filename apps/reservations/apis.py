@@ -1,0 +1,178 @@
+"""Thin REST interfaces for bookings, walk-ins and game sessions."""
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, status
+from rest_framework.permissions import IsAuthenticatedOrReadOnly
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.accounts.selectors import player_get, player_require
+from apps.accounts.serializers import SimplePlayerSerializer
+from apps.core.apis import request_user, validated
+from apps.halls.models import PoolHouse
+from apps.halls.selectors import hall_get, hall_ids_staffed_by
+from apps.halls.services import hall_staff_require
+from apps.reservations import selectors, serializers, services
+from apps.reservations.exceptions import InvalidOpponent, ReservationError
+
+
+class TableReserveApi(APIView):
+    """GET: the table's bookings of a hall day, times only. POST: book it (optionally with an opponent)."""
+
+    permission_classes = [IsAuthenticatedOrReadOnly]
+
+    @extend_schema(
+        parameters=[serializers.DayInputSerializer], responses={200: serializers.ScheduleSlotSerializer(many=True)}
+    )
+    def get(self, request: Request, hall_id: str, table_id: str) -> Response:
+        table = selectors.table_get(hall=hall_get(hall_id=hall_id), table_id=table_id)
+        day = validated(serializers.DayInputSerializer, request.query_params).get("date")
+        if day is None:
+            day = timezone.localdate(timezone=ZoneInfo(table.hall.time_zone))
+        slots = selectors.table_day_schedule(table=table, day=day)
+        return Response(serializers.ScheduleSlotSerializer(slots, many=True).data)
+
+    @extend_schema(request=serializers.ReserveInputSerializer, responses={201: serializers.ReservationSerializer})
+    def post(self, request: Request, hall_id: str, table_id: str) -> Response:
+        table = selectors.table_get(hall=hall_get(hall_id=hall_id), table_id=table_id)
+        data = validated(serializers.ReserveInputSerializer, request.data)
+        player = player_require(request_user(request))
+        opponent = None
+        if data.get("other_player") is not None:
+            try:
+                opponent = player_get(player_id=data["other_player"])
+            except Exception as exc:
+                raise InvalidOpponent("The opponent is not a player here.") from exc
+        reservation = services.reservation_create(
+            table=table,
+            start=data["start_time"],
+            minutes=data["duration"],
+            player=player,
+            other_player=opponent,
+            created_by=request_user(request),
+        )
+        body = serializers.ReservationSerializer(reservation, context={"request": request}).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class MyReservationsApi(generics.GenericAPIView):
+    serializer_class = serializers.ReservationSerializer
+
+    def get(self, request: Request) -> Response:
+        reservations = selectors.reservations_of_player(player=player_require(request_user(request)))
+        page = self.paginate_queryset(reservations)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+class MyReservationDetailApi(APIView):
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, reservation_id: str) -> Response:
+        services.reservation_cancel(reservation_id=int(reservation_id), user=request_user(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class HallReservationsApi(APIView):
+    """Staff of the hall: the bookings (today onwards, or of ?date=), and walk-ins."""
+
+    @extend_schema(
+        parameters=[serializers.DayInputSerializer], responses={200: serializers.ReservationSerializer(many=True)}
+    )
+    def get(self, request: Request, hall_id: str) -> Response:
+        hall = hall_get(hall_id=hall_id)
+        hall_staff_require(user=request_user(request), hall=hall)
+        day = validated(serializers.DayInputSerializer, request.query_params).get("date")
+        reservations = selectors.reservations_of_hall(hall=hall, day=day)[:500]
+        return Response(serializers.ReservationSerializer(reservations, many=True, context={"request": request}).data)
+
+    @extend_schema(request=serializers.WalkInInputSerializer, responses={201: serializers.ReservationSerializer})
+    def post(self, request: Request, hall_id: str) -> Response:
+        hall = hall_get(hall_id=hall_id)
+        hall_staff_require(user=request_user(request), hall=hall)
+        data = validated(serializers.WalkInInputSerializer, request.data)
+        table = selectors.table_get_by_number(hall=hall, number=data["table_id"])
+        reservation = services.reservation_create(
+            table=table,
+            start=data.get("start_time") or timezone.now(),
+            minutes=data["duration"],
+            created_by=request_user(request),
+        )
+        body = serializers.ReservationSerializer(reservation, context={"request": request}).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class HallSessionsApi(APIView):
+    @extend_schema(responses={200: serializers.StaffSessionSerializer(many=True)})
+    def get(self, request: Request, hall_id: str) -> Response:
+        hall = hall_get(hall_id=hall_id)
+        hall_staff_require(user=request_user(request), hall=hall)
+        sessions = selectors.sessions_of_hall(hall=hall)[:500]
+        return Response(serializers.StaffSessionSerializer(sessions, many=True, context={"request": request}).data)
+
+
+class HallSessionDetailApi(APIView):
+    @extend_schema(responses={200: serializers.StaffSessionSerializer})
+    def delete(self, request: Request, hall_id: str, session_id: str) -> Response:
+        hall = hall_get(hall_id=hall_id)
+        hall_staff_require(user=request_user(request), hall=hall)
+        if not selectors.sessions_of_hall(hall=hall).filter(pk=int(session_id)).exists():
+            raise ReservationError("No such game session in this hall.", code="SESSION_NOT_FOUND", status_code=404)
+        session = services.session_end_by_staff(session_id=int(session_id), staff_user=request_user(request))
+        return Response(serializers.StaffSessionSerializer(session, context={"request": request}).data)
+
+
+class GameSessionApi(APIView):
+    @extend_schema(responses={200: serializers.GameSessionSerializer})
+    def get(self, request: Request, session_id: str) -> Response:
+        player = player_require(request_user(request))
+        session = selectors.session_of_player(session_id=session_id, player=player)
+        context = {"request": request, "player": player}
+        return Response(serializers.GameSessionSerializer(session, context=context).data)
+
+
+def _staff_hall(request: Request, hall_id: int | None) -> PoolHouse:
+    """The hall a staff statistic is about: ?hall=, or the one hall the user runs."""
+    user = request_user(request)
+    if hall_id is None:
+        halls = hall_ids_staffed_by(user)
+        if len(halls) != 1:
+            raise ReservationError("Say which hall with ?hall=<id>.", code="HALL_REQUIRED")
+        hall_id = halls[0]
+    hall = hall_get(hall_id=hall_id)
+    hall_staff_require(user=user, hall=hall)
+    return hall
+
+
+class TopPlayersApi(APIView):
+    @extend_schema(parameters=[serializers.DaysInputSerializer])
+    def get(self, request: Request) -> Response:
+        query = validated(serializers.DaysInputSerializer, request.query_params)
+        hall = _staff_hall(request, query.get("hall"))
+        rows: list[dict[str, Any]] = [
+            {"player": SimplePlayerSerializer(row["player"], context={"request": request}).data, "games": row["games"]}
+            for row in selectors.top_players(hall=hall, days=query["days"])
+        ]
+        return Response(rows)
+
+
+class TopTablesApi(APIView):
+    @extend_schema(parameters=[serializers.DaysInputSerializer])
+    def get(self, request: Request) -> Response:
+        query = validated(serializers.DaysInputSerializer, request.query_params)
+        hall = _staff_hall(request, query.get("hall"))
+        rows = [
+            {
+                "id": table.pk,
+                "table_id": table.number,
+                "games": table.games,  # type: ignore[attr-defined]
+                "minutes": table.minutes or 0,  # type: ignore[attr-defined]
+                "revenue": str(table.revenue or "0.00"),  # type: ignore[attr-defined]
+                "currency": hall.currency,
+            }
+            for table in selectors.top_tables(hall=hall, days=query["days"])
+        ]
+        return Response(rows)

@@ -1,0 +1,112 @@
+from datetime import date, timedelta
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+
+from apps.accounts.models import Player
+from apps.halls.hours import opening_window
+from apps.halls.models import PoolHouse, PoolTable
+from apps.reservations.exceptions import SessionNotFound, TableNotFound
+from apps.reservations.models import GameSession, Reservation
+
+_PLAYERS = ("player_reserving__user", "other_player__user")
+
+
+def table_get(*, hall: PoolHouse, table_id: int | str) -> PoolTable:
+    try:
+        return PoolTable.objects.select_related("hall").get(hall=hall, pk=int(table_id))
+    except (ValueError, PoolTable.DoesNotExist) as exc:
+        raise TableNotFound() from exc
+
+
+def table_get_by_number(*, hall: PoolHouse, number: int) -> PoolTable:
+    try:
+        return PoolTable.objects.select_related("hall").get(hall=hall, number=number)
+    except PoolTable.DoesNotExist as exc:
+        raise TableNotFound(f"Hall {hall.title} has no table {number}.") from exc
+
+
+def table_day_schedule(*, table: PoolTable, day: date) -> QuerySet[Reservation]:
+    """Live bookings of the table during the hall's opening interval that starts on `day` (local)."""
+    opens, closes = opening_window(table.hall, day)
+    return Reservation.objects.filter(
+        table=table, status=Reservation.Status.BOOKED, start_time__lt=closes, end_time__gt=opens
+    ).order_by("start_time")
+
+
+def reservations_of_player(*, player: Player) -> QuerySet[Reservation]:
+    return (
+        Reservation.objects.filter(Q(player_reserving=player) | Q(other_player=player))
+        .select_related("table__hall", "game_session", *_PLAYERS)
+        .order_by("-start_time")
+    )
+
+
+def reservations_of_hall(*, hall: PoolHouse, day: date | None = None) -> QuerySet[Reservation]:
+    reservations = Reservation.objects.filter(table__hall=hall).select_related("table", "game_session", *_PLAYERS)
+    if day is not None:
+        opens, closes = opening_window(hall, day)
+        return reservations.filter(start_time__lt=closes, end_time__gt=opens).order_by("start_time")
+    since = timezone.now() - timedelta(days=1)
+    return reservations.filter(end_time__gte=since).order_by("start_time")
+
+
+def sessions_of_hall(*, hall: PoolHouse) -> QuerySet[GameSession]:
+    since = timezone.now() - timedelta(days=1)
+    return (
+        GameSession.objects.filter(table__hall=hall)
+        .filter(Q(ended_at__isnull=True) | Q(ended_at__gte=since))
+        .select_related("table", "reservation__player_reserving__user", "reservation__other_player__user")
+        .order_by("-started_at")
+    )
+
+
+def session_of_player(*, session_id: int | str, player: Player) -> GameSession:
+    """A session the player played in; anybody else is told it does not exist."""
+    try:
+        session = GameSession.objects.select_related(
+            "table__hall", "reservation__player_reserving__user", "reservation__other_player__user"
+        ).get(pk=int(session_id))
+    except (ValueError, GameSession.DoesNotExist) as exc:
+        raise SessionNotFound() from exc
+    if player.pk not in (session.reservation.player_reserving_id, session.reservation.other_player_id):
+        raise SessionNotFound()
+    return session
+
+
+def top_players(*, hall: PoolHouse, days: int, limit: int = 10) -> list[dict[str, object]]:
+    """Players with the most games at the hall in the last `days` days, with minutes played."""
+    since = timezone.now() - timedelta(days=days)
+    sessions = GameSession.objects.filter(table__hall=hall, started_at__gte=since)
+    games = Q(reservations_made__game_session__in=sessions) | Q(reservations_invited__game_session__in=sessions)
+    players = (
+        Player.objects.filter(games)
+        .distinct()
+        .select_related("user")
+        .annotate(
+            made=Count(
+                "reservations_made__game_session", filter=Q(reservations_made__game_session__in=sessions), distinct=True
+            ),
+            invited=Count(
+                "reservations_invited__game_session",
+                filter=Q(reservations_invited__game_session__in=sessions),
+                distinct=True,
+            ),
+        )
+    )
+    ranked = sorted(players, key=lambda p: (-(p.made + p.invited), p.pk))[:limit]  # type: ignore[attr-defined]
+    return [{"player": p, "games": p.made + p.invited} for p in ranked]  # type: ignore[attr-defined]
+
+
+def top_tables(*, hall: PoolHouse, days: int) -> QuerySet[PoolTable]:
+    since = timezone.now() - timedelta(days=days)
+    window = Q(sessions__started_at__gte=since)
+    return (
+        PoolTable.objects.filter(hall=hall)
+        .annotate(
+            games=Count("sessions", filter=window),
+            minutes=Sum("sessions__minutes_played", filter=window),
+            revenue=Sum("sessions__cost", filter=window),
+        )
+        .order_by("-games", "number")
+    )

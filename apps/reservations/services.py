@@ -1,0 +1,333 @@
+"""Booking, cancelling, starting and finishing games: every rule about tables in time lives here.
+
+Concurrency: a booking locks its table row (and the players' rows) before looking for overlaps, so two
+app servers racing for one slot serialise on the database and exactly one wins. Starting and finishing
+lock the reservation or session row; the sweep skips rows another worker holds, and the one-to-one
+between reservation and session makes a second session impossible even if a lock were bypassed.
+"""
+
+import math
+from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from apps.accounts.models import Player, User
+from apps.halls.hours import within_opening_hours
+from apps.halls.models import PoolTable
+from apps.notifications.models import Notification
+from apps.notifications.push import push_to_hall_board, push_to_user
+from apps.notifications.services import notification_send
+from apps.reservations import exceptions
+from apps.reservations.models import GameSession, Reservation
+
+# A task may fire a hair before its ETA (clocks of broker, worker and database differ slightly).
+START_TOLERANCE = timedelta(seconds=1)
+# Walk-ins booked "now" may carry a start a little in the past by the time they arrive.
+WALK_IN_GRACE = timedelta(minutes=2)
+
+
+def _validate_duration(table: PoolTable, minutes: int) -> None:
+    hall = table.hall
+    if not hall.min_booking_minutes <= minutes <= hall.max_booking_minutes:
+        raise exceptions.BadDuration(
+            f"A booking lasts {hall.min_booking_minutes} to {hall.max_booking_minutes} minutes."
+        )
+    if minutes % hall.booking_step_minutes:
+        raise exceptions.BadDuration(f"Durations go in steps of {hall.booking_step_minutes} minutes.")
+
+
+def _busy_players(players: list[Player], start: datetime, end: datetime) -> list[Player]:
+    """Players of the list who are booked or playing anywhere during [start, end)."""
+    ids = [player.pk for player in players]
+    clashes = Reservation.objects.filter(
+        Q(player_reserving_id__in=ids) | Q(other_player_id__in=ids),
+        status=Reservation.Status.BOOKED,
+        start_time__lt=end,
+        end_time__gt=start,
+    ).values_list("player_reserving_id", "other_player_id")
+    busy = {player_id for pair in clashes for player_id in pair if player_id in ids}
+    return [player for player in players if player.pk in busy]
+
+
+@transaction.atomic
+def reservation_create(
+    *,
+    table: PoolTable,
+    start: datetime,
+    minutes: int,
+    player: Player | None = None,
+    other_player: Player | None = None,
+    created_by: User | None = None,
+) -> Reservation:
+    """Book `table` for [start, start + minutes). `player` None is a staff walk-in.
+
+    Schedules the start/finish tasks after commit when they fall due soon (see tasks.py).
+    """
+    now = timezone.now()
+    if start.tzinfo is None:
+        # A time without offset is read in the hall's own time zone, as a player at the hall means it.
+        start = start.replace(tzinfo=ZoneInfo(table.hall.time_zone))
+    start = start.replace(microsecond=0)
+    grace = WALK_IN_GRACE if player is None else timedelta(0)
+    if start < now - grace:
+        raise exceptions.StartInPast()
+    # Lock the table row: every booking of this table queues here, on whichever app server it runs.
+    table = PoolTable.objects.select_for_update().select_related("hall").get(pk=table.pk)
+    hall = table.hall
+    _validate_duration(table, minutes)
+    end = start + timedelta(minutes=minutes)
+    if table.out_of_service:
+        raise exceptions.TableOutOfService(f"Table {table.number} is out of service.")
+    if not within_opening_hours(hall, start, end):
+        raise exceptions.OutsideOpeningHours(
+            f"{hall.title} is open {hall.open_time:%H:%M}-{hall.close_time:%H:%M} ({hall.time_zone})."
+        )
+    if other_player is not None and player is not None and other_player.pk == player.pk:
+        raise exceptions.InvalidOpponent("You cannot book a game against yourself.")
+
+    buffer = timedelta(minutes=hall.cleaning_buffer_minutes)
+    clash = (
+        Reservation.objects.filter(
+            table=table,
+            status=Reservation.Status.BOOKED,
+            start_time__lt=end + buffer,
+            end_time__gt=start - buffer,
+        )
+        .order_by("start_time")
+        .first()
+    )
+    if clash is not None:
+        zone = ZoneInfo(hall.time_zone)
+        raise exceptions.TableAlreadyBooked(
+            f"Table {table.number} is booked {clash.start_time.astimezone(zone):%Y-%m-%d %H:%M}-"
+            f"{clash.end_time.astimezone(zone):%H:%M} ({hall.time_zone}), "
+            f"plus {hall.cleaning_buffer_minutes} minutes to tidy up."
+        )
+
+    players = [p for p in (player, other_player) if p is not None]
+    if players:
+        # Lock the players too (in id order, so two bookings never deadlock): one person, one table at a time.
+        locked = list(Player.objects.select_for_update().filter(pk__in=[p.pk for p in players]).order_by("pk"))
+        busy = _busy_players(locked, start, end)
+        if busy:
+            names = ", ".join(p.user.username for p in busy)
+            raise exceptions.PlayerBusy(f"Already booked or playing at that time: {names}.")
+
+    reservation = Reservation.objects.create(
+        table=table,
+        player_reserving=player,
+        other_player=other_player,
+        start_time=start,
+        duration=minutes,
+        end_time=end,
+        created_by=created_by,
+    )
+    if other_player is not None and player is not None:
+        notification_send(
+            recipient=other_player,
+            type=Notification.Type.RESERVED,
+            body=f"{player.user.username} booked table {table.number} at {hall.title} for you both.",
+            extra=str(reservation.pk),
+            sent_by=player,
+        )
+    from apps.reservations.tasks import schedule_if_due
+
+    transaction.on_commit(lambda: schedule_if_due(reservation))
+    return reservation
+
+
+@transaction.atomic
+def reservation_cancel(*, reservation_id: int, user: User) -> Reservation:
+    """Cancel my booking before it starts (frees the slot); during the game it ends the session now."""
+    reservation = (
+        Reservation.objects.select_for_update().select_related("player_reserving").filter(pk=reservation_id).first()
+    )
+    if reservation is None:
+        raise exceptions.ReservationNotFound()
+    booker = reservation.player_reserving
+    opponent = reservation.other_player
+    opponent_user_id = opponent.user_id if opponent is not None else None
+    if booker is None or booker.user_id != user.pk:
+        if user.pk == opponent_user_id:
+            raise exceptions.NotYourReservation()
+        raise exceptions.ReservationNotFound()
+    if reservation.status != Reservation.Status.BOOKED:
+        raise exceptions.ReservationOver()
+    session = GameSession.objects.filter(reservation=reservation).first()
+    if session is not None:
+        if session.ended_at is not None:
+            raise exceptions.ReservationOver()
+        session_finish(session_id=session.pk, early=True)
+        reservation.refresh_from_db()
+        return reservation
+    reservation.status = Reservation.Status.CANCELLED
+    reservation.save(update_fields=["status"])
+    return reservation
+
+
+def _session_players(reservation: Reservation) -> list[Player]:
+    return [p for p in (reservation.player_reserving, reservation.other_player) if p is not None]
+
+
+def _busy_frame(session: GameSession) -> dict[str, object]:
+    reservation = session.reservation
+    booker, opponent = reservation.player_reserving, reservation.other_player
+
+    def picture(player: Player | None) -> str | None:
+        return player.profile_image.url if player is not None and player.profile_image else None
+
+    return {
+        "protocol": "now_busy",
+        "changed_table_id": session.table_id,
+        "changed_table_local_id": session.table.number,
+        "game_session_id": session.pk,
+        "start_time": reservation.start_time.isoformat(),
+        "duration": reservation.duration,
+        "end_time": reservation.end_time.isoformat(),
+        "player_reserving_id": booker.pk if booker else None,
+        "player_reserving_username": booker.user.username if booker else None,
+        "player_reserving_profile_picture": picture(booker),
+        "other_player_id": opponent.pk if opponent else None,
+        "other_player_username": opponent.user.username if opponent else None,
+        "other_player_profile": picture(opponent),
+    }
+
+
+@transaction.atomic
+def session_start(*, reservation_id: int) -> GameSession | None:
+    """Start the game of a due reservation; a no-op (None) when it is not due, gone, cancelled or started.
+
+    Safe under any number of concurrent callers: the row lock skips a reservation another worker holds,
+    and the one-to-one on the session refuses a second session outright.
+    """
+    now = timezone.now()
+    # Lock the reservation row alone (a join would lock the table and players too, and SKIP LOCKED
+    # would then skip a due start merely because someone is booking another slot of the table).
+    locked = Reservation.objects.select_for_update(skip_locked=True).filter(pk=reservation_id).first()
+    reservation = (
+        Reservation.objects.select_related("table__hall", "player_reserving__user", "other_player__user")
+        .filter(pk=locked.pk)
+        .first()
+        if locked is not None
+        else None
+    )
+    if reservation is None or reservation.status != Reservation.Status.BOOKED:
+        return None
+    if reservation.start_time > now + START_TOLERANCE:
+        return None  # moved later since the task was queued; its new task or the sweep will come
+    if GameSession.objects.filter(reservation=reservation).exists():
+        return None
+    try:
+        with transaction.atomic():
+            session = GameSession.objects.create(
+                reservation=reservation, table=reservation.table, started_at=reservation.start_time
+            )
+    except IntegrityError:
+        return None
+    players = _session_players(reservation)
+    for player in players:
+        partner = next((p for p in players if p.pk != player.pk), player)
+        notification_send(
+            recipient=player,
+            type=Notification.Type.SESSION_STARTED,
+            body=f"Your game on table {reservation.table.number} at {reservation.table.hall.title} has started.",
+            extra=str(session.pk),
+            sent_by=partner,
+        )
+    frame = _busy_frame(session)
+    hall_id = reservation.table.hall_id
+    transaction.on_commit(lambda: push_to_hall_board(hall_id, frame))
+    return session
+
+
+def _cost(session: GameSession, minutes: int) -> Decimal:
+    hall = session.table.hall
+    blocks = math.ceil(minutes / hall.billing_increment_minutes) if minutes > 0 else 0
+    billed_minutes = blocks * hall.billing_increment_minutes
+    return (session.table.hourly_rate * Decimal(billed_minutes) / Decimal(60)).quantize(
+        Decimal("0.01"), rounding=ROUND_HALF_UP
+    )
+
+
+@transaction.atomic
+def session_finish(*, session_id: int, early: bool = False) -> GameSession | None:
+    """Finish a running session: at its booked end, or now when `early` (staff or a cancelling booker).
+
+    Frees the table (an early end also shortens the reservation so its slot opens), records the minutes
+    and the cost, asks both players for the result. A no-op (None) when already finished or not yet due.
+    """
+    now = timezone.now()
+    locked = GameSession.objects.select_for_update(skip_locked=not early).filter(pk=session_id).first()
+    session = (
+        GameSession.objects.select_related(
+            "reservation__player_reserving__user", "reservation__other_player__user", "table__hall"
+        )
+        .filter(pk=locked.pk)
+        .first()
+        if locked is not None
+        else None
+    )
+    if session is None or session.ended_at is not None:
+        return None
+    reservation = session.reservation
+    if not early and reservation.end_time > now + START_TOLERANCE:
+        return None  # extended since the task was queued
+    if early and reservation.end_time > now:
+        session.ended_at = max(now, session.started_at)
+        session.ended_early = True
+        reservation.end_time = max(now, reservation.start_time + timedelta(seconds=1))
+        reservation.save(update_fields=["end_time"])
+    else:
+        session.ended_at = reservation.end_time
+    minutes = max(0, math.ceil((session.ended_at - session.started_at).total_seconds() / 60))
+    session.minutes_played = minutes
+    session.cost = _cost(session, minutes)
+    session.end_processed_at = now
+    session.save(update_fields=["ended_at", "ended_early", "minutes_played", "cost", "end_processed_at"])
+
+    players = _session_players(reservation)
+    if len(players) == 2:
+        for player in players:
+            notification_send(
+                recipient=player,
+                type=Notification.Type.ENTER_RESULT,
+                body=f"Your game on table {session.table.number} has finished. Enter the result.",
+                extra=str(session.pk),
+            )
+    user_ids = [player.user_id for player in players]
+    free_frame = {
+        "protocol": "now_free",
+        "changed_table_id": session.table_id,
+        "changed_table_local_id": session.table.number,
+        "game_session_id": session.pk,
+    }
+    finish_frame = {"protocol": "finish session", "game_session_id": session.pk}
+    hall_id = session.table.hall_id
+
+    def announce() -> None:
+        push_to_hall_board(hall_id, free_frame)
+        for user_id in user_ids:
+            push_to_user(user_id, finish_frame)
+
+    transaction.on_commit(announce)
+    return session
+
+
+def session_end_by_staff(*, session_id: int, staff_user: User) -> GameSession:
+    """Staff end a running session now (admin action and REST both land here)."""
+    from apps.halls.services import hall_staff_require
+
+    session = GameSession.objects.select_related("table__hall").filter(pk=session_id).first()
+    if session is None:
+        raise exceptions.SessionNotFound()
+    hall_staff_require(user=staff_user, hall=session.table.hall)
+    if session.ended_at is not None:
+        raise exceptions.SessionAlreadyFinished()
+    finished = session_finish(session_id=session.pk, early=True)
+    if finished is None:
+        raise exceptions.SessionAlreadyFinished()
+    return finished
