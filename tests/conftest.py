@@ -1,6 +1,7 @@
 import io
 import shutil
 from collections.abc import Callable, Iterator
+from datetime import time
 
 import pytest
 from django.conf import settings
@@ -10,7 +11,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from apps.accounts.models import Player, User
 from apps.core.redis import redis_client
-from tests.factories import PlayerFactory
+from tests.factories import HallFactory, PlayerFactory, TableFactory
 
 
 @pytest.fixture(autouse=True)
@@ -59,3 +60,14 @@ def png_bytes(width: int = 900, height: int = 600, colour: tuple[int, int, int] 
     buffer = io.BytesIO()
     Image.new("RGB", (width, height), colour).save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+@pytest.fixture
+def hall(db: None):
+    """Open round the clock (open == close), UTC, the default booking rules."""
+    return HallFactory(open_time=time(0), close_time=time(0), time_zone="UTC")
+
+
+@pytest.fixture
+def table(hall):
+    return TableFactory(hall=hall, number=1)
