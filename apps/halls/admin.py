@@ -63,8 +63,11 @@ class HallScopedAdmin(admin.ModelAdmin):
         return request.user.is_superuser or (self.staff_may_delete and self._runs(request, obj))
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        if db_field.related_model is PoolHouse and not request.user.is_superuser:
-            kwargs["queryset"] = PoolHouse.objects.filter(pk__in=staffed_hall_ids(request))
+        if not request.user.is_superuser:
+            if db_field.related_model is PoolHouse:
+                kwargs["queryset"] = PoolHouse.objects.filter(pk__in=staffed_hall_ids(request))
+            elif db_field.related_model is PoolTable:
+                kwargs["queryset"] = PoolTable.objects.filter(hall__in=staffed_hall_ids(request))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 

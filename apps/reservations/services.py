@@ -18,6 +18,7 @@ from django.utils import timezone
 from apps.accounts.models import Player, User
 from apps.halls.hours import within_opening_hours
 from apps.halls.models import PoolTable
+from apps.halls.services import hall_staff_require
 from apps.notifications.models import Notification
 from apps.notifications.push import push_to_hall_board, push_to_user
 from apps.notifications.services import notification_send
@@ -78,6 +79,11 @@ def reservation_create(
     # Lock the table row: every booking of this table queues here, on whichever app server it runs.
     table = PoolTable.objects.select_for_update().select_related("hall").get(pk=table.pk)
     hall = table.hall
+    if player is None:
+        # A booking without a player is a walk-in: only the hall's staff make those.
+        if created_by is None:
+            raise exceptions.ReservationError("A walk-in needs the staff member who makes it.")
+        hall_staff_require(user=created_by, hall=hall)
     _validate_duration(table, minutes)
     end = start + timedelta(minutes=minutes)
     if table.out_of_service:
@@ -319,8 +325,6 @@ def session_finish(*, session_id: int, early: bool = False) -> GameSession | Non
 
 def session_end_by_staff(*, session_id: int, staff_user: User) -> GameSession:
     """Staff end a running session now (admin action and REST both land here)."""
-    from apps.halls.services import hall_staff_require
-
     session = GameSession.objects.select_related("table__hall").filter(pk=session_id).first()
     if session is None:
         raise exceptions.SessionNotFound()
