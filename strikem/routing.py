@@ -1,5 +1,5 @@
 """WebSocket routes of all apps, in one list for the ASGI router."""
 
-from django.urls import URLPattern
+from apps.realtime.routing import websocket_urlpatterns as realtime
 
-websocket_urlpatterns: list[URLPattern] = []
+websocket_urlpatterns = [*realtime]

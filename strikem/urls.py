@@ -9,6 +9,7 @@ from apps.accounts.urls import auth_urlpatterns, users_urlpatterns
 from apps.core.health import health
 from apps.core.routes import route
 from apps.halls.urls import urlpatterns as halls_api
+from apps.matchmaking.urls import urlpatterns as matchmaking_api
 from apps.reservations.urls import urlpatterns as reservations_api
 
 urlpatterns = [
@@ -18,7 +19,7 @@ urlpatterns = [
     route("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("auth/", include(auth_urlpatterns)),
     path("users/", include(users_urlpatterns)),
-    path("api/", include(accounts_api + halls_api + reservations_api)),
+    path("api/", include(accounts_api + halls_api + reservations_api + matchmaking_api)),
 ]
 
 if settings.SERVE_MEDIA:

@@ -50,8 +50,22 @@ class SimplePlayerSerializer(serializers.ModelSerializer):
         return absolute_media_url(self.context.get("request"), player.profile_image, DEFAULT_AVATAR)
 
 
+class _PlayerListSerializer(serializers.ListSerializer):
+    """Looks up the presence of the whole list in one Redis round trip."""
+
+    def to_representation(self, data: Any) -> list[Any]:
+        from apps.realtime.presence import presence_online_ids
+
+        players = list(data.all() if hasattr(data, "all") else data)
+        self.child.context["online_ids"] = presence_online_ids(player.pk for player in players)  # type: ignore[union-attr,index]
+        return super().to_representation(players)
+
+
 class PlayerSerializer(SimplePlayerSerializer):
+    online = serializers.SerializerMethodField()
+
     class Meta(SimplePlayerSerializer.Meta):
+        list_serializer_class = _PlayerListSerializer
         fields = [
             *SimplePlayerSerializer.Meta.fields,
             "games_played",
@@ -59,8 +73,17 @@ class PlayerSerializer(SimplePlayerSerializer):
             "opponents_met",
             "inviting_to_play",
             "rating_deviation",
+            "online",
             "last_seen",
         ]
+
+    def get_online(self, player: Player) -> bool:
+        from apps.realtime.presence import presence_online_ids
+
+        online_ids = self.context.get("online_ids")
+        if online_ids is None:
+            online_ids = presence_online_ids([player.pk])
+        return player.pk in online_ids
 
 
 class CurrentUserSerializer(serializers.Serializer):

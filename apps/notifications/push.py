@@ -22,6 +22,9 @@ def hall_group(hall_id: int) -> str:
     return f"hall.{hall_id}"
 
 
+LOBBY_GROUP = "lobby"
+
+
 def _group_send(group: str, frame: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is None:
@@ -38,3 +41,7 @@ def push_to_user(user_id: int, frame: dict[str, Any]) -> None:
 
 def push_to_hall_board(hall_id: int, frame: dict[str, Any]) -> None:
     _group_send(hall_group(hall_id), frame)
+
+
+def push_to_lobby(frame: dict[str, Any]) -> None:
+    _group_send(LOBBY_GROUP, frame)

@@ -29,3 +29,20 @@ def notification_send(
     user_id = recipient.user_id
     transaction.on_commit(lambda: push_to_user(user_id, notification_frame(notification)))
     return notification
+
+
+def notification_mark_read(*, notification_id: int, recipient: Player) -> Notification:
+    """Mark one of my notifications read; somebody else's is not found."""
+    from apps.core.exceptions import NotFound
+
+    notification = Notification.objects.filter(pk=notification_id, recipient=recipient).first()
+    if notification is None:
+        raise NotFound("No such notification.", code="NOTIFICATION_NOT_FOUND")
+    if not notification.read:
+        notification.read = True
+        notification.save(update_fields=["read"])
+    return notification
+
+
+def notifications_mark_all_read(*, recipient: Player) -> int:
+    return Notification.objects.filter(recipient=recipient, read=False).update(read=True)

@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "apps.reservations",
     "apps.notifications",
     "apps.ratings",
+    "apps.matchmaking",
+    "apps.realtime",
 ]
 
 MIDDLEWARE = [
@@ -211,6 +213,22 @@ STARTING_RATING = 1500.0
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Strikem <no-reply@strikem.local>")
+
+# --- Matchmaking and realtime -----------------------------------------------------------------
+INVITATION_TTL_MINUTES = env.int("INVITATION_TTL_MINUTES", default=10)
+DENIAL_COOLDOWN_SECONDS = env.int("DENIAL_COOLDOWN_SECONDS", default=180)
+MATCHMAKING_RATING_WINDOW = env.int("MATCHMAKING_RATING_WINDOW", default=200)
+# The window widens by this many points per minute a player has been looking, up to the maximum.
+MATCHMAKING_WINDOW_GROWTH_PER_MINUTE = env.int("MATCHMAKING_WINDOW_GROWTH_PER_MINUTE", default=25)
+MATCHMAKING_WINDOW_MAX = env.int("MATCHMAKING_WINDOW_MAX", default=600)
+MATCHMAKING_RADIUS_KM = env.float("MATCHMAKING_RADIUS_KM", default=25.0)
+CHAT_MESSAGE_MAX_LENGTH = 2000
+CHAT_OUTDATED_MINUTES = 20
+# Zone of the "HH:MM" shown with chat messages (the halls' city).
+CHAT_TIME_ZONE = env.str("CHAT_TIME_ZONE", default="UTC")
+PRESENCE_HEARTBEAT_SECONDS = env.int("PRESENCE_HEARTBEAT_SECONDS", default=20)
+WS_ALLOWED_ORIGINS = env.list("WS_ALLOWED_ORIGINS", default=[])
+WS_MAX_FRAME_BYTES = env.int("WS_MAX_FRAME_BYTES", default=16 * 1024)
 
 # --- Halls ----------------------------------------------------------------------------------
 HALLS_NEAR_DEFAULT_RADIUS_KM = 5.0

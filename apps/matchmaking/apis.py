@@ -1,0 +1,157 @@
+"""REST side of matchmaking: the contract's reads, and twins of the socket actions (same services)."""
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.accounts.models import Player
+from apps.accounts.selectors import player_get, player_list, player_require
+from apps.accounts.serializers import PlayerSerializer
+from apps.core.apis import request_user, validated
+from apps.matchmaking import selectors, serializers, services
+from apps.matchmaking.exceptions import InvitationNotFound, PlayerNotFound
+from apps.matchmaking.models import Invitation
+
+
+def _me(request: Request) -> Player:
+    return player_require(request_user(request))
+
+
+def player_by_username(username: str) -> Player:
+    player = player_list().filter(user__username=username).first()
+    if player is None:
+        raise PlayerNotFound()
+    return player
+
+
+class MatchmakingListApi(APIView):
+    @extend_schema(
+        parameters=[serializers.MatchmakingQuerySerializer],
+        responses={200: serializers.MatchmakingPlayerSerializer(many=True)},
+    )
+    def get(self, request: Request) -> Response:
+        query = validated(serializers.MatchmakingQuerySerializer, request.query_params)
+        players = selectors.matchmaking_list(
+            player=_me(request),
+            by_rating=query.get("filter") == "rating",
+            by_location=query["filter_location"],
+            limit=query["limit"],
+        )
+        body = serializers.MatchmakingPlayerSerializer(players, many=True, context={"request": request}).data
+        return Response(body)
+
+
+class PlayerDetailsApi(APIView):
+    @extend_schema(responses={200: serializers.PlayerDetailsSerializer})
+    def get(self, request: Request) -> Response:
+        me = _me(request)
+        data = {
+            "id": me.pk,
+            "inviting_to_play": me.inviting_to_play,
+            "received_invitations": selectors.invitations_received(player=me),
+            "sent_invitations": selectors.invitations_sent(player=me),
+        }
+        return Response(serializers.PlayerDetailsSerializer(data, context={"request": request}).data)
+
+
+class InvitationsApi(APIView):
+    @extend_schema(responses={200: serializers.ReceivedInvitationSerializer(many=True)})
+    def get(self, request: Request) -> Response:
+        invitations = selectors.invitations_received(player=_me(request))
+        return Response(
+            serializers.ReceivedInvitationSerializer(invitations, many=True, context={"request": request}).data
+        )
+
+    @extend_schema(request=serializers.InviteInputSerializer, responses={201: serializers.SentInvitationSerializer})
+    def post(self, request: Request) -> Response:
+        data = validated(serializers.InviteInputSerializer, request.data)
+        invitee = player_get(player_id=data["player"]) if data.get("player") else player_by_username(data["username"])
+        invitation = services.invitation_send(inviter=_me(request), invitee=invitee)
+        return Response(serializers.SentInvitationSerializer(invitation).data, status=status.HTTP_201_CREATED)
+
+
+def _invitation_to_me(request: Request, invitation_id: str) -> tuple[Player, Player]:
+    me = _me(request)
+    invitation = (
+        Invitation.objects.select_related("player_inviting__user")
+        .filter(pk=int(invitation_id), player_invited=me)
+        .first()
+    )
+    if invitation is None:
+        raise InvitationNotFound()
+    return me, invitation.player_inviting
+
+
+class InvitationAcceptApi(APIView):
+    @extend_schema(request=None, responses={201: serializers.MatchupSerializer})
+    def post(self, request: Request, invitation_id: str) -> Response:
+        me, inviter = _invitation_to_me(request, invitation_id)
+        matchup = services.invitation_accept(invitee=me, inviter=inviter)
+        matchup = selectors.matchups_of(player=me).get(pk=matchup.pk)
+        body = serializers.MatchupSerializer(matchup, context={"request": request, "player": me}).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class InvitationDenyApi(APIView):
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request: Request, invitation_id: str) -> Response:
+        me, inviter = _invitation_to_me(request, invitation_id)
+        services.invitation_deny(invitee=me, inviter=inviter)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class LobbyApi(APIView):
+    @extend_schema(request=serializers.LobbyInputSerializer, responses={200: PlayerSerializer})
+    def post(self, request: Request) -> Response:
+        data = validated(serializers.LobbyInputSerializer, request.data)
+        player = services.lobby_set_looking(player=_me(request), looking=data.get("looking"))
+        return Response(PlayerSerializer(player, context={"request": request}).data)
+
+
+class MatchupListApi(generics.GenericAPIView):
+    serializer_class = serializers.MatchupSerializer
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {**super().get_serializer_context(), "player": _me(self.request)}
+
+    def get(self, request: Request) -> Response:
+        page = self.paginate_queryset(selectors.matchups_of(player=_me(request)))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+class MatchupDetailApi(APIView):
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, matchup_id: str) -> Response:
+        services.matchup_hide(matchup_id=matchup_id, player=_me(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ChatApi(generics.GenericAPIView):
+    serializer_class = serializers.MessageSerializer
+
+    def get(self, request: Request, matchup_id: str) -> Response:
+        matchup = services.matchup_of_member(matchup_id=matchup_id, player=_me(request))
+        page = self.paginate_queryset(selectors.chat_messages(matchup=matchup))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    @extend_schema(request=serializers.MessageInputSerializer, responses={201: serializers.MessageSerializer})
+    def post(self, request: Request, matchup_id: str) -> Response:
+        data = validated(serializers.MessageInputSerializer, request.data)
+        message = services.message_send(sender=_me(request), matchup_id=matchup_id, body=data["message"])
+        return Response(self.get_serializer(message).data, status=status.HTTP_201_CREATED)
+
+
+class ReadMatchupApi(APIView):
+    @extend_schema(request=None, responses={200: None})
+    def put(self, request: Request, matchup_id: str) -> Response:
+        services.matchup_mark_read(matchup_id=matchup_id, player=_me(request))
+        return Response({"read": True})
+
+
+class UnreadMatchupsApi(APIView):
+    def get(self, request: Request) -> Response:
+        return Response({"unread": selectors.unread_matchups_count(player=_me(request))})

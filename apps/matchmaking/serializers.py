@@ -1,0 +1,105 @@
+from typing import Any
+
+from rest_framework import serializers
+
+from apps.accounts.models import Player
+from apps.accounts.serializers import PlayerSerializer, SimplePlayerSerializer, UserSerializer
+from apps.core.fields import ObjectIdField
+from apps.matchmaking.models import Invitation, Matchup, Message
+from apps.matchmaking.selectors import matchup_is_read_by
+
+
+class MatchmakingPlayerSerializer(PlayerSerializer):
+    distance = serializers.SerializerMethodField()
+
+    class Meta(PlayerSerializer.Meta):
+        fields = [*PlayerSerializer.Meta.fields, "distance"]
+
+    def get_distance(self, player: Player) -> int | None:
+        distance = getattr(player, "distance", None)
+        return round(distance) if distance is not None else None
+
+
+class ReceivedInvitationSerializer(serializers.ModelSerializer):
+    player_inviting = SimplePlayerSerializer(read_only=True)
+
+    class Meta:
+        model = Invitation
+        fields = ["id", "player_inviting", "created_at", "expires_at"]
+
+
+class SentInvitationSerializer(serializers.ModelSerializer):
+    player_invited = serializers.IntegerField(source="player_invited_id", read_only=True)
+
+    class Meta:
+        model = Invitation
+        fields = ["id", "player_invited", "created_at", "expires_at"]
+
+
+class SenderSerializer(serializers.ModelSerializer):
+    user = UserSerializer(read_only=True)
+
+    class Meta:
+        model = Player
+        fields = ["id", "user"]
+
+
+class MatchupSerializer(serializers.ModelSerializer):
+    player_inviting = SimplePlayerSerializer(read_only=True)
+    player_accepting = SimplePlayerSerializer(read_only=True)
+    last_message = serializers.SerializerMethodField()
+    read = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Matchup
+        fields = ["id", "player_inviting", "player_accepting", "last_message", "read", "created_at"]
+
+    def get_last_message(self, matchup: Matchup) -> dict[str, Any] | None:
+        body = getattr(matchup, "last_body", None)
+        if body is None:
+            return None
+        sender_id = getattr(matchup, "last_sender_id", None)
+        sender = matchup.player_inviting if sender_id == matchup.player_inviting_id else matchup.player_accepting
+        return {"body": body, "sender": SenderSerializer(sender, context=self.context).data}
+
+    def get_read(self, matchup: Matchup) -> bool:
+        return matchup_is_read_by(matchup, self.context["player"])
+
+
+class MessageSerializer(serializers.ModelSerializer):
+    sender = SenderSerializer(read_only=True)
+
+    class Meta:
+        model = Message
+        fields = ["id", "body", "time_sent", "sender", "after_outdated"]
+
+
+class PlayerDetailsSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    inviting_to_play = serializers.BooleanField()
+    received_invitations = ReceivedInvitationSerializer(many=True)
+    sent_invitations = SentInvitationSerializer(many=True)
+
+
+class MatchmakingQuerySerializer(serializers.Serializer):
+    filter = serializers.CharField(required=False, allow_blank=True, max_length=32)
+    filter_location = serializers.BooleanField(required=False, default=False)
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=200, default=50)
+
+
+class InviteInputSerializer(serializers.Serializer):
+    player = ObjectIdField(required=False, help_text="The invitee's player id (or object with an id).")
+    username = serializers.CharField(required=False, max_length=150)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not attrs.get("player") and not attrs.get("username"):
+            raise serializers.ValidationError("Give the invitee as `player` (id) or `username`.")
+        return attrs
+
+
+class LobbyInputSerializer(serializers.Serializer):
+    looking = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+
+class MessageInputSerializer(serializers.Serializer):
+    message = serializers.CharField(max_length=2000, trim_whitespace=True)

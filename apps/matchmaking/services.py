@@ -1,0 +1,299 @@
+"""Lobby, invitations and chat. Socket frames and REST twins both land here.
+
+Every action between two players locks both player rows in id order first, so invite / accept / deny
+by both sides at the same moment serialise: one matchup at most, and an answered invitation stays
+answered. Pushes and domain events are sent after commit.
+"""
+
+from datetime import timedelta
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from apps.accounts.models import Player
+from apps.core.events import event_publish
+from apps.matchmaking import exceptions
+from apps.matchmaking.models import Invitation, Matchup, Message
+from apps.notifications.models import Notification
+from apps.notifications.push import push_to_lobby, push_to_user
+from apps.notifications.services import notification_send
+
+
+def _picture(player: Player) -> str | None:
+    return player.profile_image.url if player.profile_image else None
+
+
+def _lock_pair(first: Player, second: Player) -> tuple[Player, Player]:
+    locked = {
+        p.pk: p
+        for p in Player.objects.select_for_update()
+        .select_related("user")
+        .filter(pk__in=sorted([first.pk, second.pk]))
+        .order_by("pk")
+    }
+    return locked[first.pk], locked[second.pk]
+
+
+def _set_looking(player: Player, looking: bool) -> None:
+    """Write the flag on a locked player and announce a change to the lobby after commit."""
+    if player.inviting_to_play == looking:
+        return
+    player.inviting_to_play = looking
+    player.looking_since = timezone.now() if looking else None
+    player.save(update_fields=["inviting_to_play", "looking_since"])
+    frame = {"protocol": "add" if looking else "delete", "username": player.user.username, "player_id": player.pk}
+    transaction.on_commit(lambda: push_to_lobby(frame))
+
+
+@transaction.atomic
+def lobby_set_looking(*, player: Player, looking: bool | None = None) -> Player:
+    """Switch my "looking for a game" flag on or off; None toggles it."""
+    locked = Player.objects.select_for_update().select_related("user").get(pk=player.pk)
+    _set_looking(locked, (not locked.inviting_to_play) if looking is None else looking)
+    return locked
+
+
+def _pending(inviter: Player, invitee: Player) -> "Any":
+    return Invitation.objects.filter(
+        player_inviting=inviter,
+        player_invited=invitee,
+        status=Invitation.Status.PENDING,
+        expires_at__gt=timezone.now(),
+    )
+
+
+def _open_matchup_between(first: Player, second: Player) -> Matchup | None:
+    return Matchup.objects.filter(
+        Q(player_inviting=first, player_accepting=second, inviting_hidden=False, accepting_hidden=False)
+        | Q(player_inviting=second, player_accepting=first, inviting_hidden=False, accepting_hidden=False)
+    ).first()
+
+
+def denied_me_recently_ids(player: Player) -> "Any":
+    """Ids of players who denied my invitation within the cooldown (hidden from my list)."""
+    since = timezone.now() - timedelta(seconds=settings.DENIAL_COOLDOWN_SECONDS)
+    return Invitation.objects.filter(
+        player_inviting=player, status=Invitation.Status.DENIED, answered_at__gt=since
+    ).values("player_invited_id")
+
+
+@transaction.atomic
+def invitation_send(*, inviter: Player, invitee: Player) -> Invitation:
+    if inviter.pk == invitee.pk or not invitee.user.is_active:
+        raise exceptions.InvalidInvitee()
+    inviter, invitee = _lock_pair(inviter, invitee)
+    if _pending(inviter, invitee).exists():
+        raise exceptions.AlreadyInvited()
+    if denied_me_recently_ids(inviter).filter(player_invited=invitee).exists():
+        raise exceptions.DeniedRecently()
+    if _open_matchup_between(inviter, invitee) is not None:
+        raise exceptions.AlreadyMatched()
+    invitation = Invitation.objects.create(
+        player_inviting=inviter,
+        player_invited=invitee,
+        expires_at=timezone.now() + timedelta(minutes=settings.INVITATION_TTL_MINUTES),
+    )
+    notification_send(
+        recipient=invitee,
+        type=Notification.Type.INVITED,
+        body=f"{inviter.user.username} invites you to play.",
+        extra=str(invitation.pk),
+        sent_by=inviter,
+    )
+    frame = {
+        "protocol": "invited",
+        "inviteSenderUsername": inviter.user.username,
+        "inviter_profile_image": _picture(inviter),
+        "invitation_id": invitation.pk,
+        "inviter_player_id": inviter.pk,
+    }
+    user_id = invitee.user_id
+    transaction.on_commit(lambda: push_to_user(user_id, frame))
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept(*, invitee: Player, inviter: Player) -> Matchup:
+    """Accept `inviter`'s invitation: a chat for both, both lobby flags off, other invitations cancelled."""
+    inviter, invitee = _lock_pair(inviter, invitee)
+    invitation = _pending(inviter, invitee).select_for_update().first()
+    if invitation is None:
+        raise exceptions.InvitationNotFound()
+    now = timezone.now()
+    invitation.status = Invitation.Status.ACCEPTED
+    invitation.answered_at = now
+    invitation.save(update_fields=["status", "answered_at"])
+    matchup = Matchup.objects.create(player_inviting=inviter, player_accepting=invitee)
+    for player in (inviter, invitee):
+        _set_looking(player, False)
+    Invitation.objects.filter(
+        Q(player_inviting__in=[inviter, invitee]) | Q(player_invited__in=[inviter, invitee]),
+        status=Invitation.Status.PENDING,
+    ).update(status=Invitation.Status.CANCELLED, answered_at=now)
+    notification_send(
+        recipient=inviter,
+        type=Notification.Type.ACCEPTED,
+        body=f"{invitee.user.username} accepted your invitation.",
+        extra=str(matchup.pk),
+        sent_by=invitee,
+    )
+    event_publish("InvitationCleanup", {"player_ids": [inviter.pk, invitee.pk]})
+    frame = {
+        "protocol": "handling_invite_response",
+        "invite_response": "ACCEPTED",
+        "matchup_id": str(matchup.pk),
+        "accepterUsername": invitee.user.username,
+        "responder_profile_image": _picture(invitee),
+        "inviteSenderUsername": inviter.user.username,
+        "invite_sender_profile_pic": _picture(inviter),
+    }
+    users = {"accepter": invitee.user_id, "inviter": inviter.user_id}
+
+    def announce() -> None:
+        for role, user_id in users.items():
+            push_to_user(user_id, {**frame, "sub_protocol": role})
+
+    transaction.on_commit(announce)
+    return matchup
+
+
+@transaction.atomic
+def invitation_deny(*, invitee: Player, inviter: Player) -> Invitation:
+    """Deny: the inviter is told, and sees me no more in the lobby list for the cooldown."""
+    inviter, invitee = _lock_pair(inviter, invitee)
+    invitation = _pending(inviter, invitee).select_for_update().first()
+    if invitation is None:
+        raise exceptions.InvitationNotFound()
+    invitation.status = Invitation.Status.DENIED
+    invitation.answered_at = timezone.now()
+    invitation.save(update_fields=["status", "answered_at"])
+    notification_send(
+        recipient=inviter,
+        type=Notification.Type.REJECTED,
+        body=f"{invitee.user.username} declined your invitation.",
+        extra=str(invitation.pk),
+        sent_by=invitee,
+    )
+    event_publish("InvitationDeniedDelete", {"invitation_id": invitation.pk})
+    frame = {
+        "protocol": "handling_invite_response",
+        "invite_response": "DENIED",
+        "accepterUsername": invitee.user.username,
+        "responder_profile_image": _picture(invitee),
+    }
+    user_id = inviter.user_id
+    transaction.on_commit(lambda: push_to_user(user_id, frame))
+    return invitation
+
+
+def matchup_of_member(*, matchup_id: UUID | str, player: Player) -> Matchup:
+    """The matchup if `player` is one of its two members; anybody else is told it does not exist."""
+    try:
+        matchup = Matchup.objects.select_related("player_inviting__user", "player_accepting__user").get(
+            pk=UUID(str(matchup_id))
+        )
+    except (ValueError, Matchup.DoesNotExist) as exc:
+        raise exceptions.MatchupNotFound() from exc
+    if player.pk not in matchup.member_ids():
+        raise exceptions.MatchupNotFound()
+    return matchup
+
+
+def _read_field(matchup: Matchup, player: Player) -> str:
+    return "inviting_read_at" if player.pk == matchup.player_inviting_id else "accepting_read_at"
+
+
+def formatted_time(moment: Any) -> str:
+    return str(moment.astimezone(ZoneInfo(settings.CHAT_TIME_ZONE)).strftime("%H:%M"))
+
+
+@transaction.atomic
+def message_send(*, sender: Player, matchup_id: UUID | str, body: str) -> Message:
+    """Store a chat message, then push it to the other member; coalesces the MSG notification."""
+    text = (body or "").strip()
+    if not 1 <= len(text) <= settings.CHAT_MESSAGE_MAX_LENGTH:
+        raise exceptions.InvalidMessage()
+    matchup = matchup_of_member(matchup_id=matchup_id, player=sender)
+    matchup = Matchup.objects.select_for_update().get(pk=matchup.pk)
+    previous = matchup.last_message_at
+    now = timezone.now()
+    outdated = previous is None or now - previous > timedelta(minutes=settings.CHAT_OUTDATED_MINUTES)
+    message = Message.objects.create(matchup=matchup, sender=sender, body=text, after_outdated=outdated)
+    recipient_id = matchup.other_member_id(sender.pk)
+    recipient_read_field = "accepting_read_at" if recipient_id == matchup.player_accepting_id else "inviting_read_at"
+    recipient_read_at = getattr(matchup, recipient_read_field)
+    was_unread = previous is not None and (recipient_read_at is None or recipient_read_at < previous)
+    matchup.last_message_at = message.time_sent
+    setattr(matchup, _read_field(matchup, sender), message.time_sent)
+    matchup.inviting_hidden = matchup.accepting_hidden = False
+    matchup.save(
+        update_fields=[
+            "last_message_at",
+            "inviting_read_at",
+            "accepting_read_at",
+            "inviting_hidden",
+            "accepting_hidden",
+        ]
+    )
+    recipient = Player.objects.select_related("user").get(pk=recipient_id)
+    if not Notification.objects.filter(
+        recipient=recipient, type=Notification.Type.MESSAGE, extra=str(matchup.pk), read=False
+    ).exists():
+        notification_send(
+            recipient=recipient,
+            type=Notification.Type.MESSAGE,
+            body=f"New message from {sender.user.username}.",
+            extra=str(matchup.pk),
+            sent_by=sender,
+        )
+    frame = {
+        "protocol": "handleMessage",
+        "matchup_id": str(matchup.pk),
+        "message": text,
+        "message_id": message.pk,
+        "username": sender.user.username,
+        "sender_player_id": sender.pk,
+        "time_sent": message.time_sent.isoformat(),
+        "getFormattedTime": formatted_time(message.time_sent),
+        "sub_protocol": "last_message_outdated" if outdated else "",
+        # The chat list's unread counter goes up only when this chat was read before.
+        "update_message_count": not was_unread,
+    }
+    user_id = recipient.user_id
+    transaction.on_commit(lambda: push_to_user(user_id, frame))
+    return message
+
+
+def matchup_mark_read(*, matchup_id: UUID | str, player: Player) -> Matchup:
+    matchup = matchup_of_member(matchup_id=matchup_id, player=player)
+    field = _read_field(matchup, player)
+    now = timezone.now()
+    Matchup.objects.filter(pk=matchup.pk).update(**{field: now})
+    setattr(matchup, field, now)
+    Notification.objects.filter(
+        recipient=player, type=Notification.Type.MESSAGE, extra=str(matchup.pk), read=False
+    ).update(read=True)
+    return matchup
+
+
+def matchup_hide(*, matchup_id: UUID | str, player: Player) -> None:
+    """Remove the chat from my list (the other member keeps it until they hide it too)."""
+    matchup = matchup_of_member(matchup_id=matchup_id, player=player)
+    field = "inviting_hidden" if player.pk == matchup.player_inviting_id else "accepting_hidden"
+    Matchup.objects.filter(pk=matchup.pk).update(**{field: True})
+
+
+@transaction.atomic
+def player_went_offline(*, player_id: int) -> None:
+    """The player's last socket closed: remember when, and take them out of the lobby."""
+    player = Player.objects.select_for_update().select_related("user").filter(pk=player_id).first()
+    if player is None:
+        return
+    player.last_seen = timezone.now()
+    player.save(update_fields=["last_seen"])
+    _set_looking(player, False)

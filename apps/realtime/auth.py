@@ -1,0 +1,76 @@
+"""Who is on the socket: a single-use ticket in the URL (the web client), or an access token in
+`Sec-WebSocket-Protocol: jwt, <token>` (new clients). Nothing the client writes in a frame counts."""
+
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from django.conf import settings
+from django.http.request import split_domain_port, validate_host
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.tokens import AccessToken
+
+from apps.accounts.models import User
+from apps.accounts.services import WS_TICKET_PREFIX
+from apps.realtime.presence import _async_redis
+
+TOKEN_SUBPROTOCOL = "jwt"
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_BAD_ORIGIN = 4403
+CLOSE_TOO_MANY_FRAMES = 4429
+
+
+async def _redeem_ticket(ticket: str) -> int | None:
+    raw = await _async_redis().getdel(f"{WS_TICKET_PREFIX}{ticket}")
+    return int(raw) if raw is not None else None
+
+
+@database_sync_to_async
+def _active_user_id(user_id: int) -> int | None:
+    return user_id if User.objects.filter(pk=user_id, is_active=True).exists() else None
+
+
+async def socket_user_id(scope: dict) -> tuple[int | None, str | None]:
+    """(user id or None, subprotocol to accept with)."""
+    subprotocols = scope.get("subprotocols") or []
+    if len(subprotocols) >= 2 and subprotocols[0] == TOKEN_SUBPROTOCOL:
+        try:
+            token = AccessToken(subprotocols[1])  # type: ignore[arg-type]
+        except TokenError:
+            return None, TOKEN_SUBPROTOCOL
+        return await _active_user_id(int(token["user_id"])), TOKEN_SUBPROTOCOL
+    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+    ticket = (query.get("uuid") or [""])[0]
+    if not ticket or len(ticket) > 64:
+        return None, None
+    user_id = await _redeem_ticket(ticket)
+    if user_id is None:
+        return None, None
+    return await _active_user_id(user_id), None
+
+
+def origin_allowed(origin: str) -> bool:
+    """Browsers send Origin; it must be one of our hosts or an allowed client origin. Non-browser
+    clients send none and are judged by their credentials alone."""
+    allowed_origins = {o.rstrip("/") for o in [*settings.CORS_ALLOWED_ORIGINS, *settings.WS_ALLOWED_ORIGINS]}
+    if origin.rstrip("/") in allowed_origins:
+        return True
+    host = origin.split("://", 1)[-1].split("/", 1)[0]
+    domain, _port = split_domain_port(host)
+    return bool(domain) and validate_host(domain, settings.ALLOWED_HOSTS)
+
+
+class OriginCheckMiddleware:
+    """Refuse sockets from foreign web pages with a clear close code (accept, then close 4403)."""
+
+    def __init__(self, app: object) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict, receive: object, send: object) -> object:
+        headers = dict(scope.get("headers") or [])
+        origin = headers.get(b"origin", b"").decode("latin-1")
+        if scope.get("type") == "websocket" and origin and not origin_allowed(origin):
+            await receive()  # type: ignore[operator]
+            await send({"type": "websocket.accept"})  # type: ignore[operator]
+            await send({"type": "websocket.close", "code": CLOSE_BAD_ORIGIN})  # type: ignore[operator]
+            return None
+        return await self.app(scope, receive, send)  # type: ignore[operator]

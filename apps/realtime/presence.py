@@ -1,0 +1,93 @@
+"""Who is online, true across Daphne processes and several sockets per player.
+
+Each player has a Redis sorted set of their open sockets (channel names) scored by the last heartbeat.
+One task per process refreshes the scores of all its sockets every PRESENCE_HEARTBEAT_SECONDS, so a
+socket of a process that died stops counting after three missed beats. A player is online while any
+socket has a fresh score.
+"""
+
+import asyncio
+import time
+from collections.abc import Iterable
+
+import redis.asyncio as aioredis
+from django.conf import settings
+
+from apps.core.redis import redis_client
+
+_KEY = "presence:{}"
+_local_sockets: dict[str, int] = {}  # channel name -> player id, for this process
+_heartbeats: dict[int, asyncio.Task[None]] = {}
+_async_clients: dict[int, aioredis.Redis] = {}
+
+
+def _stale_before() -> float:
+    return time.time() - 3 * settings.PRESENCE_HEARTBEAT_SECONDS
+
+
+def _async_redis() -> aioredis.Redis:
+    loop = asyncio.get_running_loop()
+    client = _async_clients.get(id(loop))
+    if client is None:
+        client = aioredis.Redis.from_url(settings.REDIS_URL, socket_timeout=5, socket_connect_timeout=5)
+        _async_clients[id(loop)] = client
+    return client
+
+
+async def _beat() -> None:
+    while True:
+        await asyncio.sleep(settings.PRESENCE_HEARTBEAT_SECONDS)
+        if not _local_sockets:
+            continue
+        now = time.time()
+        try:
+            async with _async_redis().pipeline(transaction=False) as pipe:
+                for channel, player_id in list(_local_sockets.items()):
+                    pipe.zadd(_KEY.format(player_id), {channel: now})
+                    pipe.expire(_KEY.format(player_id), 6 * settings.PRESENCE_HEARTBEAT_SECONDS)
+                await pipe.execute()
+        except Exception:  # noqa: BLE001 - the next beat tries again; presence degrades, sockets live on
+            continue
+
+
+def _ensure_heartbeat() -> None:
+    loop = asyncio.get_running_loop()
+    task = _heartbeats.get(id(loop))
+    if task is None or task.done():
+        _heartbeats[id(loop)] = loop.create_task(_beat())
+
+
+async def presence_connect(*, player_id: int, channel_name: str) -> None:
+    _local_sockets[channel_name] = player_id
+    _ensure_heartbeat()
+    key = _KEY.format(player_id)
+    async with _async_redis().pipeline(transaction=False) as pipe:
+        pipe.zadd(key, {channel_name: time.time()})
+        pipe.expire(key, 6 * settings.PRESENCE_HEARTBEAT_SECONDS)
+        await pipe.execute()
+
+
+async def presence_disconnect(*, player_id: int, channel_name: str) -> bool:
+    """Forget this socket; True when it was the player's last live one anywhere."""
+    _local_sockets.pop(channel_name, None)
+    key = _KEY.format(player_id)
+    async with _async_redis().pipeline(transaction=False) as pipe:
+        pipe.zrem(key, channel_name)
+        pipe.zcount(key, _stale_before(), "+inf")
+        _removed, remaining = await pipe.execute()
+    return int(remaining) == 0
+
+
+def presence_online_ids(player_ids: Iterable[int]) -> set[int]:
+    """Which of these players have a live socket: one Redis round trip for the whole list."""
+    ids = list(player_ids)
+    if not ids:
+        return set()
+    try:
+        with redis_client().pipeline(transaction=False) as pipe:
+            for player_id in ids:
+                pipe.zcount(_KEY.format(player_id), _stale_before(), "+inf")
+            counts = pipe.execute()
+    except Exception:  # noqa: BLE001 - Redis down: nobody shows as online, the request still answers
+        return set()
+    return {player_id for player_id, count in zip(ids, counts, strict=True) if int(count) > 0}
