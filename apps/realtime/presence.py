@@ -8,6 +8,7 @@ socket has a fresh score.
 
 import asyncio
 import time
+import weakref
 from collections.abc import Iterable
 
 import redis.asyncio as aioredis
@@ -17,8 +18,9 @@ from apps.core.redis import redis_client
 
 _KEY = "presence:{}"
 _local_sockets: dict[str, int] = {}  # channel name -> player id, for this process
-_heartbeats: dict[int, asyncio.Task[None]] = {}
-_async_clients: dict[int, aioredis.Redis] = {}
+# Keyed by event loop (weakly): a client or task belongs to the loop that made it.
+_heartbeats: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Task[None]]" = weakref.WeakKeyDictionary()
+_async_clients: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aioredis.Redis]" = weakref.WeakKeyDictionary()
 
 
 def _stale_before() -> float:
@@ -27,10 +29,10 @@ def _stale_before() -> float:
 
 def _async_redis() -> aioredis.Redis:
     loop = asyncio.get_running_loop()
-    client = _async_clients.get(id(loop))
+    client = _async_clients.get(loop)
     if client is None:
         client = aioredis.Redis.from_url(settings.REDIS_URL, socket_timeout=5, socket_connect_timeout=5)
-        _async_clients[id(loop)] = client
+        _async_clients[loop] = client
     return client
 
 
@@ -52,9 +54,9 @@ async def _beat() -> None:
 
 def _ensure_heartbeat() -> None:
     loop = asyncio.get_running_loop()
-    task = _heartbeats.get(id(loop))
+    task = _heartbeats.get(loop)
     if task is None or task.done():
-        _heartbeats[id(loop)] = loop.create_task(_beat())
+        _heartbeats[loop] = loop.create_task(_beat())
 
 
 async def presence_connect(*, player_id: int, channel_name: str) -> None:
