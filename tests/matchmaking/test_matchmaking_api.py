@@ -39,7 +39,7 @@ def test_rating_window_filters_and_widens_with_waiting(client_for):
     client = client_for(me.user)
     ids = [row["id"] for row in client.get("/api/filter-ratings/", {"filter": "rating"}).json()]
     assert ids == [near.id]
-    me.looking_since = timezone.now() - timedelta(minutes=5)  # window 200 + 5 × 25 = 325
+    me.looking_since = timezone.now() - timedelta(minutes=5)  # window 200 + 5 * 25 = 325
     me.save()
     ids = [row["id"] for row in client.get("/api/filter-ratings/", {"filter": "rating"}).json()]
     assert ids == [near.id, far.id]
