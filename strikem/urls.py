@@ -10,6 +10,7 @@ from apps.core.health import health
 from apps.core.routes import route
 from apps.halls.urls import urlpatterns as halls_api
 from apps.matchmaking.urls import urlpatterns as matchmaking_api
+from apps.realtime.views import staff_board, staff_board_ticket
 from apps.reservations.urls import urlpatterns as reservations_api
 
 urlpatterns = [
@@ -17,6 +18,8 @@ urlpatterns = [
     route("health/", health, name="health"),
     route("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     route("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    route("staff/halls/<int:hall_id>/board/", staff_board, name="staff-board"),
+    route("staff/halls/<int:hall_id>/board/ticket/", staff_board_ticket, name="staff-board-ticket"),
     path("auth/", include(auth_urlpatterns)),
     path("users/", include(users_urlpatterns)),
     path("api/", include(accounts_api + halls_api + reservations_api + matchmaking_api)),

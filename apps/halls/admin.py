@@ -9,6 +9,8 @@ from typing import Any
 from django.contrib import admin
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 
 from apps.halls.models import HallPhoto, HallRating, HallStaff, PoolHouse, PoolTable
 from apps.halls.selectors import hall_ids_staffed_by
@@ -87,7 +89,7 @@ class PoolHouseAdmin(HallScopedAdmin):
     hall_field = "pk"
     staff_may_add = False
     staff_may_delete = False
-    list_display = ["title", "address", "open_time", "close_time", "time_zone", "currency"]
+    list_display = ["title", "address", "open_time", "close_time", "time_zone", "currency", "live_board"]
     search_fields = ["title", "address", "slug"]
     list_filter = ["time_zone", "currency"]
     prepopulated_fields = {"slug": ["title"]}
@@ -99,6 +101,10 @@ class PoolHouseAdmin(HallScopedAdmin):
 
     def _hall_id_of(self, obj: Model) -> int | None:
         return obj.pk
+
+    @admin.display(description="live board")
+    def live_board(self, hall: PoolHouse) -> str:
+        return format_html('<a href="{}">open</a>', reverse("staff-board", kwargs={"hall_id": hall.pk}))
 
 
 @admin.register(PoolTable)

@@ -10,9 +10,9 @@ from apps.notifications.models import Notification
 from apps.reservations import services
 from apps.reservations.models import GameSession, Reservation
 from apps.reservations.tasks import schedule_if_due, sessions_sweep
-from tests.celery_worker import celery_worker
 from tests.factories import HallStaffFactory, PlayerFactory, TableFactory
 from tests.helpers import book_directly
+from tests.processes import celery_worker
 
 
 @pytest.mark.django_db

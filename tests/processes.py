@@ -1,0 +1,122 @@
+"""Real server processes (Celery worker, Daphne, Gunicorn) on the test database and the test Redis.
+
+Each is a context manager that starts the process, waits until it serves, and always stops it.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_database_url() -> str:
+    """The URL of the database pytest-django created, so other processes see the same rows."""
+    database = connection.settings_dict
+    password = f":{database['PASSWORD']}" if database.get("PASSWORD") else ""
+    host = database["HOST"] or "127.0.0.1"
+    return f"mysql://{database['USER']}{password}@{host}:{database['PORT'] or 3306}/{database['NAME']}"
+
+
+test_database_url.__test__ = False  # type: ignore[attr-defined]  # not a test, despite its name
+
+
+def process_env(**extra: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "strikem.settings.test",
+        "DATABASE_URL": test_database_url(),
+        "REDIS_URL": settings.REDIS_URL,
+        "PYTHONUNBUFFERED": "1",
+        **extra,
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def _wait_until(ready, process: subprocess.Popen[bytes], what: str, log_name: str, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if ready():
+            return
+        if process.poll() is not None:
+            raise RuntimeError(f"{what} exited at start; see var/{log_name}")
+        time.sleep(0.1)
+    raise RuntimeError(f"{what} did not become ready; see var/{log_name}")
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+@contextmanager
+def _process(command: list[str], log_name: str) -> Iterator[subprocess.Popen[bytes]]:
+    (ROOT / "var").mkdir(exist_ok=True)
+    with open(ROOT / "var" / log_name, "wb") as log:
+        process = subprocess.Popen(command, cwd=ROOT, env=process_env(), stdout=log, stderr=subprocess.STDOUT)
+        try:
+            yield process
+        finally:
+            _stop(process)
+
+
+@contextmanager
+def daphne_server(name: str = "daphne", port: int | None = None) -> Iterator[str]:
+    """Daphne serving strikem.asgi (HTTP and WebSocket) on a loopback port; yields its base URL."""
+    port = port or free_port()
+    log_name = f"test-{name}.log"
+    command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "strikem.asgi:application"]
+    with _process(command, log_name) as process:
+        _wait_until(lambda: _listening(port), process, name, log_name)
+        yield f"http://127.0.0.1:{port}"
+
+
+@contextmanager
+def celery_worker(*extra_args: str, name: str = "celery-worker") -> Iterator[subprocess.Popen[bytes]]:
+    log_name = f"test-{name}.log"
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "strikem",
+        "worker",
+        "-l",
+        "info",
+        "--concurrency",
+        "1",
+        "--pool",
+        "solo",
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+        "-n",
+        f"{name}@%h",
+        *extra_args,
+    ]
+    with _process(command, log_name) as process:
+        _wait_until(lambda: b"ready." in (ROOT / "var" / log_name).read_bytes(), process, name, log_name)
+        yield process
