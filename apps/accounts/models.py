@@ -31,6 +31,7 @@ class Player(models.Model):
     longitude = models.FloatField(null=True, blank=True)
     inviting_to_play = models.BooleanField(default=False)
     looking_since = models.DateTimeField(null=True, blank=True)
+    auto_pair = models.BooleanField(default=False, help_text="Pair me automatically while I am looking.")
     games_played = models.PositiveIntegerField(default=0)
     games_won = models.PositiveIntegerField(default=0)
     opponents_met = models.PositiveIntegerField(default=0)

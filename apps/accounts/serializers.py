@@ -72,6 +72,7 @@ class PlayerSerializer(SimplePlayerSerializer):
             "games_won",
             "opponents_met",
             "inviting_to_play",
+            "auto_pair",
             "rating_deviation",
             "online",
             "last_seen",

@@ -25,3 +25,10 @@ def great_circle_m(*, latitude: float, longitude: float, lat_field: str, lng_fie
     lng1 = Radians(F(lng_field))
     cosine = Cos(lat0) * Cos(lat1) * Cos(lng1 - lng0) + Sin(lat0) * Sin(lat1)
     return ACos(Least(Value(1.0), cosine, output_field=FloatField())) * Value(EARTH_RADIUS_M)
+
+
+def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    """The same great-circle distance in Python, for pairs already loaded."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    cosine = math.cos(phi1) * math.cos(phi2) * math.cos(math.radians(lng2 - lng1)) + math.sin(phi1) * math.sin(phi2)
+    return math.acos(min(1.0, max(-1.0, cosine))) * EARTH_RADIUS_M

@@ -108,7 +108,10 @@ class LobbyApi(APIView):
     @extend_schema(request=serializers.LobbyInputSerializer, responses={200: PlayerSerializer})
     def post(self, request: Request) -> Response:
         data = validated(serializers.LobbyInputSerializer, request.data)
-        player = services.lobby_set_looking(player=_me(request), looking=data.get("looking"))
+        looking, auto_pair = data.get("looking"), data.get("auto_pair")
+        player = services.lobby_set_looking(
+            player=_me(request), looking=looking, auto_pair=auto_pair, toggle=looking is None and auto_pair is None
+        )
         return Response(PlayerSerializer(player, context={"request": request}).data)
 
 

@@ -99,6 +99,7 @@ class InviteInputSerializer(serializers.Serializer):
 
 class LobbyInputSerializer(serializers.Serializer):
     looking = serializers.BooleanField(required=False, allow_null=True, default=None)
+    auto_pair = serializers.BooleanField(required=False, allow_null=True, default=None)
 
 
 class MessageInputSerializer(serializers.Serializer):

@@ -51,10 +51,19 @@ def _set_looking(player: Player, looking: bool) -> None:
 
 
 @transaction.atomic
-def lobby_set_looking(*, player: Player, looking: bool | None = None) -> Player:
-    """Switch my "looking for a game" flag on or off; None toggles it."""
+def lobby_set_looking(
+    *, player: Player, looking: bool | None = None, auto_pair: bool | None = None, toggle: bool = False
+) -> Player:
+    """Set my "looking for a game" flag (or `toggle` it); optionally ask to be paired automatically by
+    the pairing waves. A None leaves that setting as it is."""
     locked = Player.objects.select_for_update().select_related("user").get(pk=player.pk)
-    _set_looking(locked, (not locked.inviting_to_play) if looking is None else looking)
+    if auto_pair is not None and locked.auto_pair != auto_pair:
+        locked.auto_pair = auto_pair
+        locked.save(update_fields=["auto_pair"])
+    if toggle:
+        looking = not locked.inviting_to_play
+    if looking is not None:
+        _set_looking(locked, looking)
     return locked
 
 
@@ -124,35 +133,40 @@ def invitation_accept(*, invitee: Player, inviter: Player) -> Matchup:
     invitation = _pending(inviter, invitee).select_for_update().first()
     if invitation is None:
         raise exceptions.InvitationNotFound()
-    now = timezone.now()
     invitation.status = Invitation.Status.ACCEPTED
-    invitation.answered_at = now
+    invitation.answered_at = timezone.now()
     invitation.save(update_fields=["status", "answered_at"])
-    matchup = Matchup.objects.create(player_inviting=inviter, player_accepting=invitee)
-    for player in (inviter, invitee):
+    return _matchup_open(inviter=inviter, accepter=invitee)
+
+
+def _matchup_open(*, inviter: Player, accepter: Player) -> Matchup:
+    """A game was agreed (both players locked by the caller): the chat, both lobby flags off, the other
+    pending invitations of both cancelled, the inviter notified, both sockets told after commit."""
+    matchup = Matchup.objects.create(player_inviting=inviter, player_accepting=accepter)
+    for player in (inviter, accepter):
         _set_looking(player, False)
     Invitation.objects.filter(
-        Q(player_inviting__in=[inviter, invitee]) | Q(player_invited__in=[inviter, invitee]),
+        Q(player_inviting__in=[inviter, accepter]) | Q(player_invited__in=[inviter, accepter]),
         status=Invitation.Status.PENDING,
-    ).update(status=Invitation.Status.CANCELLED, answered_at=now)
+    ).update(status=Invitation.Status.CANCELLED, answered_at=timezone.now())
     notification_send(
         recipient=inviter,
         type=Notification.Type.ACCEPTED,
-        body=f"{invitee.user.username} accepted your invitation.",
+        body=f"{accepter.user.username} accepted your invitation.",
         extra=str(matchup.pk),
-        sent_by=invitee,
+        sent_by=accepter,
     )
-    event_publish("InvitationCleanup", {"player_ids": [inviter.pk, invitee.pk]})
+    event_publish("InvitationCleanup", {"player_ids": [inviter.pk, accepter.pk]})
     frame = {
         "protocol": "handling_invite_response",
         "invite_response": "ACCEPTED",
         "matchup_id": str(matchup.pk),
-        "accepterUsername": invitee.user.username,
-        "responder_profile_image": _picture(invitee),
+        "accepterUsername": accepter.user.username,
+        "responder_profile_image": _picture(accepter),
         "inviteSenderUsername": inviter.user.username,
         "invite_sender_profile_pic": _picture(inviter),
     }
-    users = {"accepter": invitee.user_id, "inviter": inviter.user_id}
+    users = {"accepter": accepter.user_id, "inviter": inviter.user_id}
 
     def announce() -> None:
         for role, user_id in users.items():
@@ -297,3 +311,77 @@ def player_went_offline(*, player_id: int) -> None:
     player.last_seen = timezone.now()
     player.save(update_fields=["last_seen"])
     _set_looking(player, False)
+
+
+def _pair_fits(first: Player, second: Player, window: float) -> float | None:
+    """Fit score of a pair (lower is better), None when outside the rating window or the radius."""
+    rating_gap = abs(first.rating - second.rating)
+    if rating_gap > window:
+        return None
+    score = rating_gap / window
+    if None not in (first.latitude, first.longitude, second.latitude, second.longitude):
+        from apps.core.geo import distance_m
+
+        metres = distance_m(first.latitude, first.longitude, second.latitude, second.longitude)  # type: ignore[arg-type]
+        radius = settings.MATCHMAKING_RADIUS_KM * 1000
+        if metres > radius:
+            return None
+        score += metres / radius
+    return score
+
+
+def auto_pair_wave(*, limit: int = 500) -> int:
+    """One pairing wave: players who asked for automatic pairing, longest waiting first, each paired
+    with the best fit by rating (both players' windows) and distance; never with someone they already
+    had a chat with or who denied them within the cooldown. Returns the number of pairs made."""
+    from apps.matchmaking.selectors import rating_window
+
+    waiting = list(
+        Player.objects.filter(auto_pair=True, inviting_to_play=True, user__is_active=True)
+        .select_related("user")
+        .order_by("looking_since", "pk")[:limit]
+    )
+    ids = [player.pk for player in waiting]
+    met = {
+        frozenset(pair)
+        for pair in Matchup.objects.filter(Q(player_inviting__in=ids) | Q(player_accepting__in=ids)).values_list(
+            "player_inviting_id", "player_accepting_id"
+        )
+    }
+    since = timezone.now() - timedelta(seconds=settings.DENIAL_COOLDOWN_SECONDS)
+    met |= {
+        frozenset(pair)
+        for pair in Invitation.objects.filter(
+            status=Invitation.Status.DENIED, answered_at__gt=since, player_inviting__in=ids
+        ).values_list("player_inviting_id", "player_invited_id")
+    }
+    paired: set[int] = set()
+    made = 0
+    for player in waiting:
+        if player.pk in paired:
+            continue
+        best: tuple[float, Player] | None = None
+        for other in waiting:
+            if other.pk == player.pk or other.pk in paired or frozenset((player.pk, other.pk)) in met:
+                continue
+            score = _pair_fits(player, other, min(rating_window(player), rating_window(other)))
+            if score is not None and (best is None or score < best[0]):
+                best = (score, other)
+        if best is None:
+            continue
+        if _auto_pair(player, best[1]):
+            paired.update((player.pk, best[1].pk))
+            made += 1
+    return made
+
+
+@transaction.atomic
+def _auto_pair(first: Player, second: Player) -> bool:
+    """Pair two waiting players if both still wait (re-checked under their locks)."""
+    first, second = _lock_pair(first, second)
+    if not all(p.auto_pair and p.inviting_to_play for p in (first, second)):
+        return False
+    if _open_matchup_between(first, second) is not None:
+        return False
+    _matchup_open(inviter=first, accepter=second)
+    return True

@@ -136,8 +136,15 @@ class BaseConsumer(AsyncJsonWebsocketConsumer):
             self._require_player()
             await self._unwatch()
             await self._watch(LOBBY_GROUP)
+        elif action == "matchmake" and protocol == "auto_pair":
+            enabled = content.get("enabled", True)
+            if not isinstance(enabled, bool):
+                raise FrameError("enabled is true or false.")
+            await database_sync_to_async(matchmaking.lobby_set_looking)(
+                player=self._require_player(), looking=True if enabled else None, auto_pair=enabled
+            )
         elif action == "matchmake" and protocol == "control_user":
-            await database_sync_to_async(matchmaking.lobby_set_looking)(player=self._require_player())
+            await database_sync_to_async(matchmaking.lobby_set_looking)(player=self._require_player(), toggle=True)
         elif action == "matchmake" and "matchmaker_username" in content:
             invitee = await _player_by_username(content["matchmaker_username"])
             await database_sync_to_async(matchmaking.invitation_send)(inviter=self._require_player(), invitee=invitee)

@@ -138,6 +138,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(SESSIONS_SWEEP_SECONDS),
         "options": {"expires": SESSIONS_SWEEP_SECONDS},
     },
+    "auto-pair-wave": {
+        "task": "apps.matchmaking.tasks.auto_pair_wave_task",
+        "schedule": float(env.int("AUTO_PAIR_SECONDS", default=10)),
+        "options": {"expires": 10},
+    },
     "results-finalize-due": {
         "task": "apps.ratings.tasks.results_finalize_due_task",
         "schedule": float(RESULTS_SWEEP_SECONDS),

@@ -314,3 +314,15 @@ async def test_presence_online_while_connected_and_last_socket_close_clears_the_
     assert not await online()
     gone = await database_sync_to_async(Player.objects.get)(pk=me.pk)
     assert gone.inviting_to_play is False and gone.last_seen is not None
+
+
+async def test_asking_for_automatic_pairing_over_the_socket(players):
+    me = players[0]
+    communicator, _, _ = await _open(me.user)
+    await communicator.send_json_to({"action": "matchmake", "protocol": "auto_pair", "enabled": True})
+    assert await _eventually(lambda: Player.objects.filter(pk=me.pk, auto_pair=True, inviting_to_play=True).exists())
+    await communicator.send_json_to({"action": "matchmake", "protocol": "auto_pair", "enabled": "yes"})
+    assert (await _frame(communicator, "error"))["error"] == "INVALID_FRAME"
+    await communicator.send_json_to({"action": "matchmake", "protocol": "auto_pair", "enabled": False})
+    assert await _eventually(lambda: Player.objects.filter(pk=me.pk, auto_pair=False, inviting_to_play=True).exists())
+    await communicator.disconnect()
