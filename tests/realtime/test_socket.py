@@ -123,6 +123,11 @@ async def test_lobby_sees_the_flag_toggle_and_usernames_in_frames_are_ignored(pl
     assert (await database_sync_to_async(Player.objects.get)(pk=other.pk)).inviting_to_play is False
     await mine.send_json_to({"action": "matchmake", "protocol": "control_user"})
     assert (await _frame(theirs, "delete"))["username"] == me.user.username
+    # On the chat page (matchup initial) the lobby no longer reaches this socket.
+    await theirs.send_json_to({"action": "matchup", "protocol": "initial"})
+    await asyncio.sleep(0.1)
+    await mine.send_json_to({"action": "matchmake", "protocol": "control_user"})
+    assert await theirs.receive_nothing(timeout=0.5)
     await mine.disconnect()
     await theirs.disconnect()
 
