@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint format migrate seed clean
+.PHONY: install run test lint format migrate seed clean bench bench-full
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,15 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy .
+
+# Benchmarks print figures beside a baseline measured in the same run (see bench/ and the README).
+BENCHES := bench/on_time_sessions.py
+
+bench: install
+	@for script in $(BENCHES); do BENCH_MODE=quick $(PY) $$script || exit 1; done
+
+bench-full: install
+	@for script in $(BENCHES); do BENCH_MODE=full $(PY) $$script || exit 1; done
 
 format: install
 	$(VENV)/bin/ruff format .

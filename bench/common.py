@@ -1,0 +1,126 @@
+"""Shared plumbing of the benchmarks: a bench database, real processes, percentiles, the result table.
+
+Benchmarks run on loopback against the machine's MariaDB and Redis (DATABASE_URL / REDIS_URL, defaults
+below), start the server processes they measure, stop them whatever happens, and print figures beside
+a baseline measured in the same run.
+"""
+
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "mysql://root@127.0.0.1:3306/strikem_bench")
+BENCH_REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/8")
+QUICK = os.environ.get("BENCH_MODE", "quick") != "full"
+
+
+def bench_env(**extra: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "strikem.settings.base",
+        "DEBUG": "false",
+        "DATABASE_URL": BENCH_DATABASE_URL,
+        "REDIS_URL": BENCH_REDIS_URL,
+        "CACHE_KEY_PREFIX": "strikem-bench",
+        "CHANNEL_PREFIX": "asgi-bench",
+        "ACCOUNT_ACTIVATION_REQUIRED": "false",
+        "LOG_LEVEL": "WARNING",
+        "PYTHONUNBUFFERED": "1",
+        **extra,
+    }
+
+
+def setup_django() -> None:
+    """Point this process at the bench database, create it if needed, migrate, and start Django."""
+    os.environ.update(bench_env())
+    sys.path.insert(0, str(ROOT))
+    import MySQLdb
+
+    name = BENCH_DATABASE_URL.rsplit("/", 1)[1]
+    server = MySQLdb.connect(host="127.0.0.1", user="root", port=3306)
+    server.cursor().execute(f"CREATE DATABASE IF NOT EXISTS `{name}` CHARACTER SET utf8mb4")
+    server.close()
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+    import redis
+
+    redis.Redis.from_url(BENCH_REDIS_URL).flushdb()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def process(name: str, command: Sequence[str], ready: str | int, **env: str) -> Iterator[subprocess.Popen[bytes]]:
+    """Start a process; `ready` is a log line fragment or a TCP port to wait for. Always stopped."""
+    (ROOT / "var").mkdir(exist_ok=True)
+    log_path = ROOT / "var" / f"bench-{name}.log"
+    with open(log_path, "wb") as log:
+        child = subprocess.Popen(list(command), cwd=ROOT, env=bench_env(**env), stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                if child.poll() is not None:
+                    raise RuntimeError(f"{name} exited; see {log_path}")
+                if isinstance(ready, int):
+                    with socket.socket() as probe:
+                        if probe.connect_ex(("127.0.0.1", ready)) == 0:
+                            break
+                elif ready.encode() in log_path.read_bytes():
+                    break
+                time.sleep(0.1)
+            else:
+                raise RuntimeError(f"{name} did not become ready; see {log_path}")
+            yield child
+        finally:
+            if child.poll() is None:
+                child.terminate()
+            try:
+                child.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+
+
+def percentile(values: Sequence[float], share: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    index = min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def summary(values: Sequence[float]) -> dict[str, float]:
+    return {
+        "p50": percentile(values, 0.50),
+        "p99": percentile(values, 0.99),
+        "max": max(values) if values else float("nan"),
+        "mean": statistics.fmean(values) if values else float("nan"),
+    }
+
+
+def print_table(title: str, rows: Sequence[tuple[str, str, str, str]]) -> None:
+    """Rows of (figure, measured, baseline, ratio)."""
+    header = ("figure", "measured", "baseline (same run)", "ratio")
+    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(4)]
+    print(f"\n{title}  [{os.cpu_count()} cores, {'quick' if QUICK else 'full'} mode]")
+    for row in [header, *rows]:
+        print("  " + "  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)))
+
+
+def ratio(measured: float, baseline: float) -> str:
+    return f"{measured / baseline:.2f}x" if baseline else "n/a"
