@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from apps.accounts.models import Player
-from apps.core.events import event_publish
+from apps.events.services import event_publish
 from apps.matchmaking import exceptions
 from apps.matchmaking.models import Invitation, Matchup, Message
 from apps.notifications.models import Notification

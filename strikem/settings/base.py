@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "apps.ratings",
     "apps.matchmaking",
     "apps.realtime",
+    "apps.events",
 ]
 
 MIDDLEWARE = [
@@ -143,6 +144,15 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(env.int("AUTO_PAIR_SECONDS", default=10)),
         "options": {"expires": 10},
     },
+    "outbox-publish": {
+        "task": "apps.events.tasks.outbox_publish_task",
+        "schedule": float(env.int("OUTBOX_PUBLISH_SECONDS", default=10)),
+        "options": {"expires": 10},
+    },
+    "delete-old-notifications": {
+        "task": "apps.events.tasks.delete_old_notifications_task",
+        "schedule": 24 * 3600.0,
+    },
     "results-finalize-due": {
         "task": "apps.ratings.tasks.results_finalize_due_task",
         "schedule": float(RESULTS_SWEEP_SECONDS),
@@ -234,6 +244,14 @@ CHAT_TIME_ZONE = env.str("CHAT_TIME_ZONE", default="UTC")
 PRESENCE_HEARTBEAT_SECONDS = env.int("PRESENCE_HEARTBEAT_SECONDS", default=20)
 WS_ALLOWED_ORIGINS = env.list("WS_ALLOWED_ORIGINS", default=[])
 WS_MAX_FRAME_BYTES = env.int("WS_MAX_FRAME_BYTES", default=16 * 1024)
+
+# --- Events to AWS (SNS topic fanned out to SQS queues feeding the cleanup Lambdas) -------------
+# Without SNS_TOPIC_ARN the same events run the same cleanup code locally through Celery.
+SNS_TOPIC_ARN = env.str("SNS_TOPIC_ARN", default="")
+AWS_REGION = env.str("AWS_REGION", default="")
+AWS_ENDPOINT_URL = env.str("AWS_ENDPOINT_URL", default="")
+NOTIFICATION_MAX_AGE_DAYS = env.int("NOTIFICATION_MAX_AGE_DAYS", default=5)
+UNREAD_NOTIFICATION_MAX_AGE_DAYS = env.int("UNREAD_NOTIFICATION_MAX_AGE_DAYS", default=30)
 
 # --- Halls ----------------------------------------------------------------------------------
 HALLS_NEAR_DEFAULT_RADIUS_KM = 5.0

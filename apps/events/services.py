@@ -1,0 +1,97 @@
+"""Domain events out of Django through a transactional outbox.
+
+`event_publish` writes the event in the caller's transaction and, after commit, nudges the publisher.
+`outbox_publish_pending` sends pending rows: to the SNS topic (with the `eventType` attribute the SQS
+filter policies use) when `SNS_TOPIC_ARN` is set, otherwise to the same cleanup code locally through
+Celery, honouring the denial cooldown as the SQS delivery delay does. A failed send leaves the row
+pending with exponential backoff: the player's action never waits for or fails on SNS.
+"""
+
+import json
+import logging
+from datetime import timedelta
+from functools import lru_cache
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from apps.events.models import OutboxEvent
+
+logger = logging.getLogger(__name__)
+MAX_BACKOFF_SECONDS = 300
+
+
+def event_publish(event_type: str, payload: dict[str, Any]) -> OutboxEvent:
+    """Record the event with the change that causes it; it is sent after commit."""
+    event = OutboxEvent.objects.create(event_type=event_type, payload=payload, available_at=timezone.now())
+    from apps.events.tasks import outbox_publish_task
+
+    transaction.on_commit(lambda: _nudge(outbox_publish_task))
+    return event
+
+
+def _nudge(task: Any) -> None:
+    try:
+        task.delay()
+    except Exception:
+        logger.warning("could not queue the outbox publisher", exc_info=True)
+
+
+@lru_cache(maxsize=4)
+def _sns_client(endpoint: str | None, region: str) -> Any:
+    import boto3
+    from botocore.config import Config
+
+    config = Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 2, "mode": "standard"})
+    return boto3.client("sns", endpoint_url=endpoint or None, region_name=region, config=config)
+
+
+def _send_to_sns(event: OutboxEvent) -> None:
+    client = _sns_client(settings.AWS_ENDPOINT_URL or None, settings.AWS_REGION or "eu-central-1")
+    client.publish(
+        TopicArn=settings.SNS_TOPIC_ARN,
+        Message=json.dumps({"event_type": event.event_type, "event_id": event.pk, "payload": event.payload}),
+        MessageAttributes={"eventType": {"DataType": "String", "StringValue": event.event_type}},
+    )
+
+
+def _send_locally(event: OutboxEvent) -> None:
+    from apps.events.tasks import handle_event_locally
+
+    delay = settings.DENIAL_COOLDOWN_SECONDS if event.event_type == "InvitationDeniedDelete" else 0
+    handle_event_locally.apply_async(args=[event.event_type, event.payload], countdown=delay)
+
+
+def outbox_publish_pending(*, limit: int = 100) -> dict[str, int]:
+    """Send what is due; rows another publisher holds are skipped. Returns counts of sent and failed."""
+    send = _send_to_sns if settings.SNS_TOPIC_ARN else _send_locally
+    now = timezone.now()
+    report = {"sent": 0, "failed": 0}
+    with transaction.atomic():
+        due = list(
+            OutboxEvent.objects.select_for_update(skip_locked=True)
+            .filter(sent_at__isnull=True, available_at__lte=now)
+            .order_by("id")[:limit]
+        )
+        for event in due:
+            try:
+                send(event)
+            except Exception as error:  # noqa: BLE001 - kept pending, retried with backoff
+                event.attempts += 1
+                event.available_at = now + timedelta(seconds=min(MAX_BACKOFF_SECONDS, 2**event.attempts))
+                event.last_error = f"{type(error).__name__}: {error}"[:500]
+                event.save(update_fields=["attempts", "available_at", "last_error"])
+                report["failed"] += 1
+                continue
+            event.sent_at = now
+            event.save(update_fields=["sent_at"])
+            report["sent"] += 1
+    if report["failed"]:
+        logger.warning("outbox: %s sent, %s failed (will retry)", report["sent"], report["failed"])
+    return report
+
+
+def outbox_backlog() -> int:
+    return OutboxEvent.objects.filter(sent_at__isnull=True).count()
