@@ -73,10 +73,10 @@ def _listening(port: int) -> bool:
 
 
 @contextmanager
-def _process(command: list[str], log_name: str) -> Iterator[subprocess.Popen[bytes]]:
+def _process(command: list[str], log_name: str, **env: str) -> Iterator[subprocess.Popen[bytes]]:
     (ROOT / "var").mkdir(exist_ok=True)
     with open(ROOT / "var" / log_name, "wb") as log:
-        process = subprocess.Popen(command, cwd=ROOT, env=process_env(), stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, cwd=ROOT, env=process_env(**env), stdout=log, stderr=subprocess.STDOUT)
         try:
             yield process
         finally:
@@ -95,7 +95,9 @@ def daphne_server(name: str = "daphne", port: int | None = None) -> Iterator[str
 
 
 @contextmanager
-def celery_worker(*extra_args: str, name: str = "celery-worker") -> Iterator[subprocess.Popen[bytes]]:
+def celery_worker(
+    *extra_args: str, name: str = "celery-worker", env: dict[str, str] | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
     log_name = f"test-{name}.log"
     command = [
         sys.executable,
@@ -117,6 +119,6 @@ def celery_worker(*extra_args: str, name: str = "celery-worker") -> Iterator[sub
         f"{name}@%h",
         *extra_args,
     ]
-    with _process(command, log_name) as process:
+    with _process(command, log_name, **(env or {})) as process:
         _wait_until(lambda: b"ready." in (ROOT / "var" / log_name).read_bytes(), process, name, log_name)
         yield process
