@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint format migrate seed clean bench bench-full
+.PHONY: install run test lint format migrate seed clean bench bench-full lambdas-package
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -47,9 +47,17 @@ bench: install
 bench-full: install
 	@for script in $(BENCHES); do BENCH_MODE=full $(PY) $$script || exit 1; done
 
+# The cleanup Lambdas' code package: lambdas/ with its own pinned requirements (what the pipeline deploys).
+lambdas-package:
+	rm -rf build/lambdas && mkdir -p build/lambdas
+	$(PYTHON) -m pip install --quiet --no-compile -r lambdas/requirements.txt -t build/lambdas
+	cp -r lambdas build/lambdas/lambdas
+	find build/lambdas -name "__pycache__" -prune -exec rm -rf {} +
+	cd build/lambdas && rm -f ../lambdas.zip && $(PYTHON) -m zipfile -c ../lambdas.zip .
+
 format: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) var staticfiles
+	rm -rf $(VENV) var staticfiles build

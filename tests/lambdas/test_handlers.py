@@ -94,3 +94,14 @@ def test_old_notifications_read_ones_first_unread_kept_longer(lambda_db):
     assert set(Notification.objects.values_list("pk", flat=True)) == {fresh_read, old_unread}
     assert old_read not in set(Notification.objects.values_list("pk", flat=True))
     assert ancient_unread not in set(Notification.objects.values_list("pk", flat=True))
+
+
+def test_lambdas_are_standalone_without_django():
+    from pathlib import Path
+
+    sources = list((Path(__file__).resolve().parents[2] / "lambdas").rglob("*.py"))
+    assert sources
+    for source in sources:
+        text = source.read_text()
+        assert "import django" not in text and "from django" not in text, source
+        assert "from apps" not in text and "import apps" not in text, source
