@@ -36,7 +36,7 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy .
-	$(VENV)/bin/cfn-lint lambdas/template.yaml
+	VENV=$(VENV) bash deploy/lint.sh
 
 # Benchmarks print figures beside a baseline measured in the same run (see bench/ and the README).
 BENCHES := bench/on_time_sessions.py
