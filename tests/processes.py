@@ -122,3 +122,57 @@ def celery_worker(
     with _process(command, log_name, **(env or {})) as process:
         _wait_until(lambda: b"ready." in (ROOT / "var" / log_name).read_bytes(), process, name, log_name)
         yield process
+
+
+@contextmanager
+def gunicorn_server(name: str = "gunicorn", workers: int = 2, env: dict[str, str] | None = None) -> Iterator[str]:
+    """Gunicorn with the production config (fewer workers) serving strikem.wsgi; yields its base URL."""
+    port = free_port()
+    log_name = f"test-{name}.log"
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "strikem.wsgi:application",
+        "--config",
+        "deploy/gunicorn.conf.py",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+    ]
+    with _process(command, log_name, **(env or {})) as process:
+        _wait_until(lambda: _listening(port), process, name, log_name)
+        yield f"http://127.0.0.1:{port}"
+
+
+@contextmanager
+def celery_beat(name: str = "celery-beat", env: dict[str, str] | None = None) -> Iterator[subprocess.Popen[bytes]]:
+    log_name = f"test-{name}.log"
+    schedule = ROOT / "var" / f"test-{name}-schedule"
+    command = [sys.executable, "-m", "celery", "-A", "strikem", "beat", "-l", "info", "--schedule", str(schedule)]
+    with _process(command, log_name, **(env or {})) as process:
+        _wait_until(lambda: b"beat: Starting" in (ROOT / "var" / log_name).read_bytes(), process, name, log_name)
+        yield process
+
+
+@contextmanager
+def nginx_server(web: list[str], asgi: list[str], name: str = "nginx") -> Iterator[str]:
+    """nginx with the project's real config template in front of the given upstreams."""
+    sys.path.insert(0, str(ROOT))
+    from deploy.render_nginx import render
+
+    port = free_port()
+    prefix = ROOT / "var" / f"test-{name}"
+    config = render(
+        output=prefix,
+        web=[url.removeprefix("http://") for url in web],
+        asgi=[url.removeprefix("http://") for url in asgi],
+        listen=f"127.0.0.1:{port}",
+        static=str(ROOT / "var" / "static"),
+        media=str(settings.MEDIA_ROOT),
+    )
+    log_name = f"test-{name}.log"
+    with _process(["nginx", "-p", str(prefix), "-c", str(config), "-g", "daemon off;"], log_name) as process:
+        _wait_until(lambda: _listening(port), process, name, log_name)
+        yield f"http://127.0.0.1:{port}"

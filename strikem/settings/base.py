@@ -107,10 +107,17 @@ CACHES = {
         "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="strikem"),
     }
 }
+# Several Redis URLs shard the channel layer across hosts (channels-redis's own consistent hashing).
+# The socket timeout must exceed channels-redis's 5 s blocking pop, or an idle socket's receive loop
+# fails (redis-py's asyncio client defaults to 5 s).
+CHANNEL_REDIS_URLS = env.list("CHANNEL_REDIS_URLS", default=[REDIS_URL])
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL], "prefix": env.str("CHANNEL_PREFIX", default="asgi")},
+        "CONFIG": {
+            "hosts": [{"address": url, "socket_timeout": 30, "socket_keepalive": True} for url in CHANNEL_REDIS_URLS],
+            "prefix": env.str("CHANNEL_PREFIX", default="asgi"),
+        },
     }
 }
 

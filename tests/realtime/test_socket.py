@@ -331,3 +331,20 @@ async def test_asking_for_automatic_pairing_over_the_socket(players):
     await communicator.send_json_to({"action": "matchmake", "protocol": "auto_pair", "enabled": False})
     assert await _eventually(lambda: Player.objects.filter(pk=me.pk, auto_pair=False, inviting_to_play=True).exists())
     await communicator.disconnect()
+
+
+async def test_a_socket_idle_longer_than_the_channel_layers_blocking_pop_still_gets_pushes(players):
+    # Regression: with redis-py's default 5 s socket timeout the layer's 5 s blocking pop timed out and
+    # the consumer died after a few quiet seconds.
+    me, other, _ = players
+    communicator, _, _ = await _open(me.user)
+    await asyncio.sleep(6.5)
+    await database_sync_to_async(matchmaking_invite)(other, me)
+    assert (await _frame(communicator, "invited"))["inviteSenderUsername"] == other.user.username
+    await communicator.disconnect()
+
+
+def matchmaking_invite(inviter, invitee):
+    from apps.matchmaking.services import invitation_send
+
+    return invitation_send(inviter=inviter, invitee=invitee)
