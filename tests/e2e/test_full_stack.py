@@ -91,7 +91,7 @@ def _hall() -> tuple[PoolHouse, PoolTable]:
 
 
 async def test_two_instances_behind_nginx_play_a_whole_game():
-    hall, table = await database_sync_to_async(_hall)()
+    hall, _table = await database_sync_to_async(_hall)()
     fast_beat = {"SESSIONS_SWEEP_SECONDS": "5"}
     # Activation by email is switched off by configuration here (its own tests cover it).
     no_activation = {"ACCOUNT_ACTIVATION_REQUIRED": "false"}
