@@ -15,6 +15,7 @@ from django.conf import settings
 
 from apps.accounts.models import Player
 from apps.core.exceptions import DomainError
+from apps.core.observability import OPEN_SOCKETS
 from apps.halls.selectors import hall_get_by_slug, hall_tables_with_state
 from apps.halls.serializers import TableSerializer
 from apps.matchmaking import services as matchmaking
@@ -79,6 +80,7 @@ class BaseConsumer(AsyncJsonWebsocketConsumer):
         self.watching: set[str] = set()
         self.viewing_matchup: str | None = None
         await self.accept(subprotocol)
+        OPEN_SOCKETS.inc()
         await self.channel_layer.group_add(user_group(user_id), self.channel_name)
         if self.player is not None:
             await presence_connect(player_id=self.player.pk, channel_name=self.channel_name)
@@ -86,6 +88,7 @@ class BaseConsumer(AsyncJsonWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         if not hasattr(self, "user_id"):
             return
+        OPEN_SOCKETS.dec()
         for group in [user_group(self.user_id), *self.watching]:
             await self.channel_layer.group_discard(group, self.channel_name)
         if self.player is not None:

@@ -9,6 +9,7 @@ _missing = [name for name in _REQUIRED if not os.environ.get(name)]
 if _missing:
     raise ImproperlyConfigured(f"Missing required environment variables: {', '.join(_missing)}")
 os.environ.setdefault("DEBUG", "false")
+os.environ.setdefault("LOG_FORMAT", "json")
 
 from strikem.settings.base import *  # noqa: E402,F403
 from strikem.settings.base import env  # noqa: E402
