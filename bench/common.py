@@ -124,3 +124,41 @@ def print_table(title: str, rows: Sequence[tuple[str, str, str, str]]) -> None:
 
 def ratio(measured: float, baseline: float) -> str:
     return f"{measured / baseline:.2f}x" if baseline else "n/a"
+
+
+def _to_ms(text: str) -> float:
+    units = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
+    for unit in ("us", "ms", "s", "m"):
+        if text.endswith(unit):
+            return float(text[: -len(unit)]) * units[unit]
+    return float(text)
+
+
+def wrk(
+    url: str, *, seconds: int, connections: int = 32, threads: int = 2, headers: dict[str, str] | None = None
+) -> dict[str, float]:
+    """Load `url` with wrk (a well-kept HTTP load tool) and return req/s, p50 and p99 in ms, errors."""
+    command = ["wrk", "--latency", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s"]
+    for name, value in (headers or {}).items():
+        command += ["-H", f"{name}: {value}"]
+    output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    figures = {"errors": 0.0}
+    for line in output.splitlines():
+        parts = line.split()
+        if line.startswith("Requests/sec:"):
+            figures["rps"] = float(parts[1])
+        elif len(parts) == 2 and parts[0] in ("50%", "99%"):
+            figures["p" + parts[0].rstrip("%")] = _to_ms(parts[1])
+        elif "Non-2xx or 3xx responses:" in line:
+            figures["errors"] += float(parts[-1])
+        elif line.strip().startswith("Socket errors:"):
+            figures["errors"] += sum(float(p.rstrip(",")) for p in parts if p.rstrip(",").isdigit())
+    return figures
+
+
+def access_token(username: str) -> str:
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    from apps.accounts.models import User
+
+    return str(AccessToken.for_user(User.objects.get(username=username)))

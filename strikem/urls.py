@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from apps.accounts.urls import api_urlpatterns as accounts_api
 from apps.accounts.urls import auth_urlpatterns, users_urlpatterns
-from apps.core.health import health
+from apps.core.health import health, liveness
 from apps.core.observability import metrics
 from apps.core.routes import route
 from apps.halls.urls import urlpatterns as halls_api
@@ -17,6 +17,7 @@ from apps.reservations.urls import urlpatterns as reservations_api
 urlpatterns = [
     path("admin/", admin.site.urls),
     route("health/", health, name="health"),
+    route("health/live/", liveness, name="liveness"),
     route("metrics/", metrics, name="metrics"),
     route("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     route("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.core.files.storage import default_storage
 from django.templatetags.static import static
 from rest_framework import serializers
 
@@ -11,8 +12,12 @@ DEFAULT_AVATAR = "core/default-avatar.png"
 
 
 def absolute_media_url(request: Any, file_field: Any, placeholder: str | None = None) -> str | None:
-    """Clients put image URLs straight into `<img src>`, so every URL is absolute."""
-    if file_field:
+    """Clients put image URLs straight into `<img src>`, so every URL is absolute.
+
+    `file_field` is a FieldFile or a stored file name (from a `.values()` row)."""
+    if isinstance(file_field, str) and file_field:
+        url = default_storage.url(file_field)
+    elif file_field:
         url = file_field.url
     elif placeholder:
         url = static(placeholder)
@@ -23,6 +28,83 @@ def absolute_media_url(request: Any, file_field: Any, placeholder: str | None = 
     return str(request.build_absolute_uri(url))
 
 
+def viewer_id(request: Any) -> int | None:
+    viewer = getattr(request, "user", None)
+    return viewer.pk if viewer is not None and viewer.is_authenticated else None
+
+
+# The shapes are built by plain functions: lists of tables, chats and players nest these per row, and
+# instantiating nested DRF serializers per row cost more than the whole query (see bench/). The
+# serializer classes below declare the same fields for the OpenAPI schema and delegate to these.
+
+
+def user_values(
+    *, user_id: int, username: str, first_name: str, last_name: str, email: str, viewer: int | None
+) -> dict[str, Any]:
+    """The User shape from plain values; only the account owner sees the address, others get ""."""
+    return {
+        "id": user_id,
+        "username": username,
+        "first_name": first_name,
+        "last_name": last_name,
+        "email": email if viewer == user_id else "",
+    }
+
+
+def user_data(user: User, viewer: int | None) -> dict[str, Any]:
+    return user_values(
+        user_id=user.pk,
+        username=user.username,
+        first_name=user.first_name,
+        last_name=user.last_name,
+        email=user.email,
+        viewer=viewer,
+    )
+
+
+def simple_player_data(player: Player, request: Any) -> dict[str, Any]:
+    user = player.user
+    return simple_player_values(
+        request,
+        player_id=player.pk,
+        image=player.profile_image,
+        rating=player.rating,
+        user_id=user.pk,
+        username=user.username,
+        first_name=user.first_name,
+        last_name=user.last_name,
+        email=user.email,
+    )
+
+
+def simple_player_values(
+    request: Any,
+    *,
+    player_id: int,
+    image: Any,
+    rating: float,
+    user_id: int,
+    username: str,
+    first_name: str,
+    last_name: str,
+    email: str,
+) -> dict[str, Any]:
+    """The SimplePlayer shape from plain values (model instances or a `.values()` row alike)."""
+    return {
+        "id": player_id,
+        "profile_image": absolute_media_url(request, image, DEFAULT_AVATAR),
+        "total_points": round(rating),
+        "user": user_values(
+            user_id=user_id,
+            username=username,
+            first_name=first_name,
+            last_name=last_name,
+            email=email,
+            viewer=viewer_id(request),
+        ),
+    }
+
+
 class UserSerializer(serializers.ModelSerializer):
     email = serializers.SerializerMethodField()
 
@@ -31,10 +113,10 @@ class UserSerializer(serializers.ModelSerializer):
         fields = ["id", "username", "first_name", "last_name", "email"]
 
     def get_email(self, user: User) -> str:
-        # Only the account owner sees the address; everybody else gets "".
-        request = self.context.get("request")
-        viewer = getattr(request, "user", None)
-        return user.email if viewer is not None and viewer.is_authenticated and viewer.pk == user.pk else ""
+        return str(user_data(user, viewer_id(self.context.get("request")))["email"])
+
+    def to_representation(self, user: User) -> dict[str, Any]:
+        return user_data(user, viewer_id(self.context.get("request")))
 
 
 class SimplePlayerSerializer(serializers.ModelSerializer):
@@ -48,6 +130,11 @@ class SimplePlayerSerializer(serializers.ModelSerializer):
 
     def get_profile_image(self, player: Player) -> str | None:
         return absolute_media_url(self.context.get("request"), player.profile_image, DEFAULT_AVATAR)
+
+    def to_representation(self, player: Player) -> dict[str, Any]:
+        if type(self) is SimplePlayerSerializer:
+            return simple_player_data(player, self.context.get("request"))
+        return dict(super().to_representation(player))
 
 
 class _PlayerListSerializer(serializers.ListSerializer):

@@ -57,3 +57,8 @@ def health(request: HttpRequest) -> JsonResponse:
             results[name] = "failing"
     healthy = all(value == "ok" for value in results.values())
     return JsonResponse({"status": "ok" if healthy else "failing", "checks": results}, status=200 if healthy else 503)
+
+
+def liveness(request: HttpRequest) -> JsonResponse:
+    """`/health/live`: the process answers HTTP; checks nothing else (the benchmarks' bare baseline too)."""
+    return JsonResponse({"status": "alive"})

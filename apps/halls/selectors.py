@@ -1,8 +1,10 @@
+from typing import Any
+
 from django.conf import settings
 from django.db.models import Avg, Count, FloatField, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from apps.accounts.models import User
+from apps.accounts.models import Player, User
 from apps.core.geo import bounding_box, great_circle_m
 from apps.halls.exceptions import HallNotFound
 from apps.halls.models import HallPhoto, HallRating, HallStaff, PoolHouse, PoolTable
@@ -26,6 +28,14 @@ def hall_list() -> QuerySet[PoolHouse]:
 def hall_get(*, hall_id: int | str) -> PoolHouse:
     try:
         return hall_queryset().get(pk=int(hall_id))
+    except (ValueError, PoolHouse.DoesNotExist) as exc:
+        raise HallNotFound() from exc
+
+
+def hall_get_plain(*, hall_id: int | str) -> PoolHouse:
+    """The hall row alone (no rating or table aggregates), for endpoints that only need the hall."""
+    try:
+        return PoolHouse.objects.get(pk=int(hall_id))
     except (ValueError, PoolHouse.DoesNotExist) as exc:
         raise HallNotFound() from exc
 
@@ -59,21 +69,6 @@ def hall_list_near(*, latitude: float, longitude: float, radius_km: float | None
     )
 
 
-def hall_tables_with_state(*, hall: PoolHouse) -> list[PoolTable]:
-    """Tables of the hall, each with `active_sessions` (0 or 1 running session and its players).
-
-    Two queries whatever the number of tables.
-    """
-    running = GameSession.objects.filter(ended_at__isnull=True).select_related(
-        "reservation__player_reserving__user", "reservation__other_player__user"
-    )
-    return list(
-        PoolTable.objects.filter(hall=hall)
-        .order_by("number")
-        .prefetch_related(Prefetch("sessions", queryset=running, to_attr="active_sessions"))
-    )
-
-
 def hall_ratings(*, hall: PoolHouse, stars: int | None = None) -> QuerySet[HallRating]:
     ratings = HallRating.objects.filter(hall=hall).select_related("rater__user").order_by("-timestamp", "-id")
     if stars is not None:
@@ -95,3 +90,54 @@ def user_is_hall_staff(*, user: User, hall: PoolHouse) -> bool:
     if not user.is_authenticated:
         return False
     return bool(user.is_superuser) or HallStaff.objects.filter(user=user, hall=hall).exists()
+
+
+_TABLE_FIELDS = ("id", "number", "top", "left", "out_of_service", "hourly_rate")
+_SESSION_FIELDS = (
+    "id",
+    "table_id",
+    "reservation_id",
+    "reservation__start_time",
+    "reservation__duration",
+    "reservation__end_time",
+    "reservation__status",
+    "reservation__player_reserving_id",
+    "reservation__other_player_id",
+)
+PLAYER_ROW_FIELDS = (
+    "id",
+    "profile_image",
+    "rating",
+    "user_id",
+    "user__username",
+    "user__first_name",
+    "user__last_name",
+    "user__email",
+)
+
+
+def hall_table_rows(
+    *, hall_id: int
+) -> tuple[list[dict[str, Any]], dict[int, dict[str, Any]], dict[int, dict[str, Any]]]:
+    """The hall's tables, their running sessions (by table id) and those sessions' players (by id), as
+    plain rows: three short queries whatever the number of tables, no model instances. This is the hall
+    page's hot path (bench/rest_hot_path.py): shallow `.values()` keep the ORM's query building cheap."""
+    tables = list(PoolTable.objects.filter(hall_id=hall_id).order_by("number").values(*_TABLE_FIELDS))
+    running = {
+        row["table_id"]: row
+        for row in GameSession.objects.filter(table__hall_id=hall_id, ended_at__isnull=True)
+        .order_by()
+        .values(*_SESSION_FIELDS)
+    }
+    player_ids = {
+        player_id
+        for row in running.values()
+        for player_id in (row["reservation__player_reserving_id"], row["reservation__other_player_id"])
+        if player_id is not None
+    }
+    players = (
+        {row["id"]: row for row in Player.objects.filter(pk__in=player_ids).values(*PLAYER_ROW_FIELDS)}
+        if player_ids
+        else {}
+    )
+    return tables, running, players

@@ -3,8 +3,9 @@ from typing import Any
 from django.templatetags.static import static
 from rest_framework import serializers
 
-from apps.accounts.serializers import SimplePlayerSerializer, absolute_media_url
-from apps.halls.models import HallPhoto, HallRating, PoolHouse, PoolTable
+from apps.accounts.serializers import SimplePlayerSerializer, absolute_media_url, simple_player_values
+from apps.halls.models import HallPhoto, HallRating, PoolHouse
+from apps.halls.selectors import hall_table_rows
 from apps.reservations.serializers import ReservationSerializer
 
 HALL_PLACEHOLDER = "core/hall-placeholder.jpg"
@@ -72,57 +73,19 @@ class PoolHouseNearSerializer(PoolHouseSerializer):
         return round(hall.distance)  # type: ignore[attr-defined]
 
 
-class TableSerializer(serializers.ModelSerializer):
-    table_id = serializers.IntegerField(source="number", read_only=True)
-    top = serializers.FloatField(read_only=True)
-    left = serializers.FloatField(read_only=True)
-    free = serializers.SerializerMethodField()
-    state = serializers.SerializerMethodField()
-    busy_until = serializers.SerializerMethodField()
-    current_session = serializers.SerializerMethodField()
-    hourly_rate = serializers.DecimalField(max_digits=8, decimal_places=2, read_only=True)
+class TableSerializer(serializers.Serializer):
+    """The Table shape, for the schema; the data itself is built by `tables_data` below."""
 
-    class Meta:
-        model = PoolTable
-        fields = [
-            "id",
-            "table_id",
-            "free",
-            "top",
-            "left",
-            "current_session",
-            "state",
-            "busy_until",
-            "out_of_service",
-            "hourly_rate",
-        ]
-
-    @staticmethod
-    def _running(table: PoolTable) -> Any:
-        sessions = getattr(table, "active_sessions", [])
-        return sessions[0] if sessions else None
-
-    def get_free(self, table: PoolTable) -> bool:
-        return not table.out_of_service and self._running(table) is None
-
-    def get_state(self, table: PoolTable) -> str:
-        if table.out_of_service:
-            return "out_of_service"
-        return "busy" if self._running(table) is not None else "free"
-
-    def get_busy_until(self, table: PoolTable) -> str | None:
-        session = self._running(table)
-        return session.reservation.end_time.isoformat() if session is not None else None
-
-    def get_current_session(self, table: PoolTable) -> dict[str, Any] | None:
-        session = self._running(table)
-        if session is None:
-            return None
-        reservation = session.reservation
-        # Hand the serializer what it would otherwise query again per table.
-        reservation.game_session = session
-        reservation.table = table
-        return dict(ReservationSerializer(reservation, context=self.context).data)
+    id = serializers.IntegerField()
+    table_id = serializers.IntegerField(help_text="Number of the table inside the hall.")
+    free = serializers.BooleanField()
+    top = serializers.FloatField(help_text="% of the floor plan from the top.")
+    left = serializers.FloatField(help_text="% of the floor plan from the left.")
+    current_session = ReservationSerializer(allow_null=True)
+    state = serializers.ChoiceField(choices=["free", "busy", "out_of_service"])
+    busy_until = serializers.DateTimeField(allow_null=True)
+    out_of_service = serializers.BooleanField()
+    hourly_rate = serializers.DecimalField(max_digits=8, decimal_places=2)
 
 
 class HallRatingSerializer(serializers.ModelSerializer):
@@ -154,3 +117,59 @@ class HallPhotoInputSerializer(serializers.Serializer):
 
 class HallPhotoDeleteInputSerializer(serializers.Serializer):
     id = serializers.IntegerField(min_value=1)
+
+
+def _player_from_row(row: dict[str, Any] | None, request: Any) -> dict[str, Any] | None:
+    if row is None:
+        return None
+    return simple_player_values(
+        request,
+        player_id=row["id"],
+        image=row["profile_image"],
+        rating=row["rating"],
+        user_id=row["user_id"],
+        username=row["user__username"],
+        first_name=row["user__first_name"],
+        last_name=row["user__last_name"],
+        email=row["user__email"],
+    )
+
+
+def tables_data(*, hall_id: int, request: Any) -> list[dict[str, Any]]:
+    """The Table shapes of a hall (REST list and the board snapshot), from plain rows."""
+    tables, running, players = hall_table_rows(hall_id=hall_id)
+    result = []
+    for table in tables:
+        session = running.get(table["id"])
+        current = None
+        if session is not None:
+            current = {
+                "id": session["reservation_id"],
+                "start_time": session["reservation__start_time"].isoformat(),
+                "duration": session["reservation__duration"],
+                "end_time": session["reservation__end_time"].isoformat(),
+                "finished_reservation": False,
+                "player_reserving": _player_from_row(players.get(session["reservation__player_reserving_id"]), request),
+                "other_player_details": _player_from_row(players.get(session["reservation__other_player_id"]), request),
+                "status": session["reservation__status"],
+                "table": table["id"],
+                "table_number": table["number"],
+                "hall": hall_id,
+                "game_session": session["id"],
+            }
+        out_of_service = table["out_of_service"]
+        result.append(
+            {
+                "id": table["id"],
+                "table_id": table["number"],
+                "free": not out_of_service and session is None,
+                "top": float(table["top"]),
+                "left": float(table["left"]),
+                "current_session": current,
+                "state": "out_of_service" if out_of_service else ("busy" if session is not None else "free"),
+                "busy_until": current["end_time"] if current else None,
+                "out_of_service": out_of_service,
+                "hourly_rate": f"{table['hourly_rate']:.2f}",
+            }
+        )
+    return result

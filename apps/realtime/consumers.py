@@ -16,8 +16,8 @@ from django.conf import settings
 from apps.accounts.models import Player
 from apps.core.exceptions import DomainError
 from apps.core.observability import OPEN_SOCKETS
-from apps.halls.selectors import hall_get_by_slug, hall_tables_with_state
-from apps.halls.serializers import TableSerializer
+from apps.halls.selectors import hall_get_by_slug
+from apps.halls.serializers import tables_data
 from apps.matchmaking import services as matchmaking
 from apps.notifications.push import LOBBY_GROUP, hall_group, user_group
 from apps.realtime.auth import CLOSE_UNAUTHENTICATED, socket_user_id
@@ -60,8 +60,7 @@ def _player_by_username(username: Any) -> Player:
 @database_sync_to_async
 def _board_snapshot(slug: str, request: _ScopeRequest) -> tuple[int, list[Any]]:
     hall = hall_get_by_slug(slug=slug)
-    tables = hall_tables_with_state(hall=hall)
-    return hall.pk, list(TableSerializer(tables, many=True, context={"request": request}).data)
+    return hall.pk, tables_data(hall_id=hall.pk, request=request)
 
 
 class BaseConsumer(AsyncJsonWebsocketConsumer):

@@ -2,7 +2,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from apps.accounts.serializers import SimplePlayerSerializer
+from apps.accounts.serializers import SimplePlayerSerializer, simple_player_data
 from apps.core.fields import ObjectIdField, OptionalOffsetDateTimeField
 from apps.reservations.models import GameSession, Reservation
 
@@ -46,6 +46,29 @@ class ReservationSerializer(serializers.ModelSerializer):
     def get_game_session(self, reservation: Reservation) -> int | None:
         session = self._session(reservation)
         return session.pk if session is not None else None
+
+    def to_representation(self, reservation: Reservation) -> dict[str, Any]:
+        return reservation_data(reservation, self.context.get("request"))
+
+
+def reservation_data(reservation: Reservation, request: Any) -> dict[str, Any]:
+    """The Reservation shape (see the note in apps/accounts/serializers.py on why a function)."""
+    session = ReservationSerializer._session(reservation)
+    booker, opponent = reservation.player_reserving, reservation.other_player
+    return {
+        "id": reservation.pk,
+        "start_time": serializers.DateTimeField().to_representation(reservation.start_time),
+        "duration": reservation.duration,
+        "end_time": serializers.DateTimeField().to_representation(reservation.end_time),
+        "finished_reservation": bool(session is not None and session.ended_at is not None),
+        "player_reserving": simple_player_data(booker, request) if booker is not None else None,
+        "other_player_details": simple_player_data(opponent, request) if opponent is not None else None,
+        "status": reservation.status,
+        "table": reservation.table_id,
+        "table_number": reservation.table.number,
+        "hall": reservation.table.hall_id,
+        "game_session": session.pk if session is not None else None,
+    }
 
 
 class ScheduleSlotSerializer(serializers.ModelSerializer):

@@ -1,0 +1,108 @@
+"""Socket capacity: authenticated idle sockets on one Daphne process, memory per socket and CPU while
+idle, beside a bare Channels consumer on the same Daphne/channels-redis setup measured in the same run."""
+
+import asyncio
+import sys
+import time
+from pathlib import Path
+
+import psutil
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import QUICK, free_port, print_table, process, ratio, setup_django
+
+SOCKETS = 2000 if QUICK else 10_000
+IDLE_SECONDS = 30 if QUICK else 60
+DAPHNE_FLAGS = ["--ping-interval", "30", "--ping-timeout", "60"]  # as deploy/entrypoint.sh runs it
+
+
+def _tickets() -> list[str]:
+    from django.contrib.auth.hashers import make_password
+
+    from apps.accounts.models import Player, User
+    from apps.accounts.services import ws_ticket_issue
+
+    if User.objects.filter(username__startswith="bench-cap-").count() != SOCKETS:
+        User.objects.filter(username__startswith="bench-cap-").delete()
+        password = make_password("bench-password-not-used")
+        User.objects.bulk_create(
+            (
+                User(username=f"bench-cap-{n}", email=f"bench-cap-{n}@bench.local", password=password)
+                for n in range(SOCKETS)
+            ),
+            batch_size=2000,
+        )
+        Player.objects.bulk_create(
+            (Player(user=user) for user in User.objects.filter(username__startswith="bench-cap-")), batch_size=2000
+        )
+    return [ws_ticket_issue(user=user) for user in User.objects.filter(username__startswith="bench-cap-")]
+
+
+async def _hold(url: str, tickets: list[str] | None, pid: int) -> dict[str, float]:
+    import websockets
+
+    server = psutil.Process(pid)
+    before = server.memory_info().rss
+    sockets = []
+    semaphore = asyncio.Semaphore(200)
+
+    async def open_one(index: int) -> None:
+        query = f"?uuid={tickets[index]}" if tickets else ""
+        async with semaphore:
+            sockets.append(await websockets.connect(f"{url}/ws/base/{query}", open_timeout=60, max_queue=4))
+
+    started = time.monotonic()
+    await asyncio.gather(*(open_one(i) for i in range(SOCKETS)))
+    opened_in = time.monotonic() - started
+    await asyncio.sleep(5)
+    cpu_before = sum(server.cpu_times()[:2])
+    await asyncio.sleep(IDLE_SECONDS)
+    cpu_idle = (sum(server.cpu_times()[:2]) - cpu_before) / IDLE_SECONDS * 100
+    after = server.memory_info().rss
+    alive = sum(1 for socket in sockets if socket.state.name == "OPEN")
+    for socket in sockets:
+        await socket.close()
+    return {
+        "rss_mb": after / 2**20,
+        "per_socket_kb": (after - before) / SOCKETS / 1024,
+        "cpu": cpu_idle,
+        "alive": alive,
+        "opened_in": opened_in,
+    }
+
+
+def _run(app: str, tickets: list[str] | None, name: str) -> dict[str, float]:
+    port = free_port()
+    command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), *DAPHNE_FLAGS, app]
+    with process(name, command, port) as server:
+        return asyncio.run(_hold(f"ws://127.0.0.1:{port}", tickets, server.pid))
+
+
+def main() -> None:
+    setup_django()
+    tickets = _tickets()
+    real = _run("strikem.asgi:application", tickets, "daphne-capacity")
+    bare = _run("bench.bare_asgi:application", None, "daphne-bare")
+    rows = [
+        ("sockets held", f"{real['alive']:.0f}", f"{bare['alive']:.0f}", ""),
+        ("Daphne RSS", f"{real['rss_mb']:.0f} MB", f"{bare['rss_mb']:.0f} MB", ratio(real["rss_mb"], bare["rss_mb"])),
+        (
+            "RSS per socket",
+            f"{real['per_socket_kb']:.1f} KB",
+            f"{bare['per_socket_kb']:.1f} KB",
+            ratio(real["per_socket_kb"], bare["per_socket_kb"]),
+        ),
+        (
+            f"CPU while idle ({IDLE_SECONDS} s)",
+            f"{real['cpu']:.1f}% of a core",
+            f"{bare['cpu']:.1f}% of a core",
+            ratio(real["cpu"], bare["cpu"]),
+        ),
+        ("time to open all", f"{real['opened_in']:.1f} s", f"{bare['opened_in']:.1f} s", ""),
+    ]
+    print_table(f"Socket capacity: {SOCKETS} authenticated idle sockets on one Daphne", rows)
+
+
+if __name__ == "__main__":
+    main()
