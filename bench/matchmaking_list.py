@@ -100,7 +100,22 @@ def main() -> None:
         wrk(url, seconds=2, connections=CONNECTIONS, headers=headers)
         bare = wrk(f"{base}/health/live/", seconds=SECONDS, connections=CONNECTIONS, headers=headers)
         listing = wrk(url, seconds=SECONDS, connections=CONNECTIONS, headers=headers)
+        # One player at a time: the latency itself, without the queue of 16 connections on 2 cores.
+        bare_alone = wrk(f"{base}/health/live/", seconds=SECONDS // 2, connections=1, threads=1, headers=headers)
+        alone = wrk(url, seconds=SECONDS // 2, connections=1, threads=1, headers=headers)
     rows = [
+        (
+            "p50 latency, 1 connection",
+            f"{alone['p50']:.1f} ms",
+            f"{bare_alone['p50']:.1f} ms",
+            ratio(alone["p50"], bare_alone["p50"]),
+        ),
+        (
+            "p99 latency, 1 connection",
+            f"{alone['p99']:.1f} ms",
+            f"{bare_alone['p99']:.1f} ms",
+            ratio(alone["p99"], bare_alone["p99"]),
+        ),
         ("p50 latency", f"{listing['p50']:.1f} ms", f"{bare['p50']:.1f} ms", ratio(listing["p50"], bare["p50"])),
         ("p99 latency", f"{listing['p99']:.1f} ms", f"{bare['p99']:.1f} ms", ratio(listing["p99"], bare["p99"])),
         ("req/s", f"{listing['rps']:.0f}", f"{bare['rps']:.0f}", ratio(listing["rps"], bare["rps"])),

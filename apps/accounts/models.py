@@ -39,7 +39,8 @@ class Player(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["inviting_to_play", "rating"], name="player_lobby_rating_idx"),
+            # Covers the matchmaking ranking (flag, rating window, position): an index-only range scan.
+            models.Index(fields=["inviting_to_play", "rating", "latitude", "longitude"], name="player_lobby_idx"),
             models.Index(fields=["latitude", "longitude"], name="player_location_idx"),
             models.Index(fields=["-rating"], name="player_rating_idx"),
         ]

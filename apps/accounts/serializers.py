@@ -1,5 +1,6 @@
 """Output shapes of the client contract (User, SimplePlayer, Player, CurrentUser) and input checks."""
 
+from functools import lru_cache
 from typing import Any
 
 from django.core.files.storage import default_storage
@@ -20,12 +21,21 @@ def absolute_media_url(request: Any, file_field: Any, placeholder: str | None = 
     elif file_field:
         url = file_field.url
     elif placeholder:
-        url = static(placeholder)
+        url = _static_url(placeholder)
     else:
         return None
     if url.startswith(("http://", "https://")) or request is None:
         return str(url)
-    return str(request.build_absolute_uri(url))
+    # Lists repeat the same placeholder URL many times: resolve each one once per request.
+    cache = request.__dict__.setdefault("_absolute_urls", {})
+    if url not in cache:
+        cache[url] = str(request.build_absolute_uri(url))
+    return str(cache[url])
+
+
+@lru_cache(maxsize=16)
+def _static_url(path: str) -> str:
+    return str(static(path))
 
 
 def viewer_id(request: Any) -> int | None:
@@ -132,9 +142,7 @@ class SimplePlayerSerializer(serializers.ModelSerializer):
         return absolute_media_url(self.context.get("request"), player.profile_image, DEFAULT_AVATAR)
 
     def to_representation(self, player: Player) -> dict[str, Any]:
-        if type(self) is SimplePlayerSerializer:
-            return simple_player_data(player, self.context.get("request"))
-        return dict(super().to_representation(player))
+        return simple_player_data(player, self.context.get("request"))
 
 
 class _PlayerListSerializer(serializers.ListSerializer):
@@ -172,6 +180,20 @@ class PlayerSerializer(SimplePlayerSerializer):
         if online_ids is None:
             online_ids = presence_online_ids([player.pk])
         return player.pk in online_ids
+
+    def to_representation(self, player: Player) -> dict[str, Any]:
+        last_seen = player.last_seen
+        return {
+            **simple_player_data(player, self.context.get("request")),
+            "games_played": player.games_played,
+            "games_won": player.games_won,
+            "opponents_met": player.opponents_met,
+            "inviting_to_play": player.inviting_to_play,
+            "auto_pair": player.auto_pair,
+            "rating_deviation": player.rating_deviation,
+            "online": self.get_online(player),
+            "last_seen": last_seen.isoformat().replace("+00:00", "Z") if last_seen else None,
+        }
 
 
 class CurrentUserSerializer(serializers.Serializer):

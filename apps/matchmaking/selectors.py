@@ -1,12 +1,12 @@
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Abs
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Abs, Coalesce
 from django.utils import timezone
 
 from apps.accounts.models import Player
-from apps.core.geo import bounding_box, great_circle_m
+from apps.core.geo import bounding_box, distance_m, planar_m
 from apps.matchmaking.models import Invitation, Matchup, Message
 from apps.matchmaking.services import denied_me_recently_ids
 
@@ -26,39 +26,54 @@ def matchmaking_list(*, player: Player, by_rating: bool, by_location: bool, limi
     """Players looking for a game, best fit first: never me, nobody who denied me within the cooldown,
     nobody I already have an open chat with; rating window and distance are filtered in the database.
 
-    Fit = rating distance / window + distance / radius (both 0..1 inside the filters), lowest first.
+    Fit = rating gap / window + distance / radius, lowest first. Two steps keep it fast at 10,000 waiting
+    players: rank ids in SQL (the few excluded ids are read first, so no correlated subquery per row,
+    and distance is plain arithmetic), then load just the page of players. Each gets `distance` (m).
     """
     window = rating_window(player)
-    radius_km = settings.MATCHMAKING_RADIUS_KM
-    matched = Matchup.objects.filter(
-        (Q(player_inviting=player, player_accepting=OuterRef("pk")) & Q(inviting_hidden=False))
-        | (Q(player_accepting=player, player_inviting=OuterRef("pk")) & Q(accepting_hidden=False))
-    )
-    candidates = (
-        Player.objects.filter(inviting_to_play=True, user__is_active=True)
-        .exclude(pk=player.pk)
-        .exclude(pk__in=Subquery(denied_me_recently_ids(player)))
-        .exclude(Exists(matched))
-        .select_related("user")
-    )
+    radius_m = settings.MATCHMAKING_RADIUS_KM * 1000.0
+    chats = Matchup.objects.filter(
+        Q(player_inviting=player, inviting_hidden=False) | Q(player_accepting=player, accepting_hidden=False)
+    ).values_list("player_inviting_id", "player_accepting_id")
+    excluded = {player.pk, *(pk for pair in chats for pk in pair)}
+    excluded.update(denied_me_recently_ids(player).values_list("player_invited_id", flat=True))
+    # No join to users here (it would cost a lookup per candidate); deactivated accounts are dropped
+    # from the page below.
+    candidates = Player.objects.filter(inviting_to_play=True).exclude(pk__in=excluded)
     if by_rating:
         candidates = candidates.filter(rating__gte=player.rating - window, rating__lte=player.rating + window)
     score: Any = Abs(F("rating") - Value(player.rating)) / Value(window)
-    if player.latitude is not None and player.longitude is not None:
-        distance = great_circle_m(
+    located = player.latitude is not None and player.longitude is not None
+    if located:
+        assert player.latitude is not None and player.longitude is not None
+        distance = planar_m(
             latitude=player.latitude, longitude=player.longitude, lat_field="latitude", lng_field="longitude"
         )
         if by_location:
             min_lat, max_lat, min_lng, max_lng = bounding_box(
-                latitude=player.latitude, longitude=player.longitude, radius_km=radius_km
+                latitude=player.latitude, longitude=player.longitude, radius_km=radius_m / 1000
             )
-            candidates = candidates.filter(latitude__range=(min_lat, max_lat), longitude__range=(min_lng, max_lng))
-        candidates = candidates.annotate(distance=distance)
-        if by_location:
-            candidates = candidates.filter(distance__lte=radius_km * 1000)
-        score = score + F("distance") / Value(radius_km * 1000.0)
-    candidates = candidates.annotate(fit=score).order_by(F("fit").asc(nulls_last=True), "id")
-    return list(candidates[: max(1, min(limit, MAX_LIST))])
+            candidates = (
+                candidates.filter(latitude__range=(min_lat, max_lat), longitude__range=(min_lng, max_lng))
+                .alias(distance=distance)
+                .filter(distance__lte=radius_m)
+            )
+        score = score + Coalesce(distance, Value(radius_m)) / Value(radius_m)
+    ranked = list(
+        candidates.annotate(fit=score)
+        .order_by("fit", "id")
+        .values_list("pk", flat=True)[: max(1, min(limit, MAX_LIST))]
+    )
+    page = Player.objects.select_related("user").filter(user__is_active=True).in_bulk(ranked)
+    players = [page[pk] for pk in ranked if pk in page]
+    for candidate in players:
+        both = located and candidate.latitude is not None and candidate.longitude is not None
+        candidate.distance = (  # type: ignore[attr-defined]
+            distance_m(player.latitude, player.longitude, candidate.latitude, candidate.longitude)  # type: ignore[arg-type]
+            if both
+            else None
+        )
+    return players
 
 
 def invitations_received(*, player: Player) -> QuerySet[Invitation]:

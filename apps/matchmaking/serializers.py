@@ -19,6 +19,9 @@ class MatchmakingPlayerSerializer(PlayerSerializer):
         distance = getattr(player, "distance", None)
         return round(distance) if distance is not None else None
 
+    def to_representation(self, player: Player) -> dict[str, Any]:
+        return {**super().to_representation(player), "distance": self.get_distance(player)}
+
 
 class ReceivedInvitationSerializer(serializers.ModelSerializer):
     player_inviting = SimplePlayerSerializer(read_only=True)

@@ -1,5 +1,8 @@
+from typing import Any
+
 from rest_framework import serializers
 
+from apps.accounts.models import Player
 from apps.accounts.serializers import SimplePlayerSerializer
 from apps.core.fields import ObjectIdField
 from apps.ratings.models import GameResult
@@ -56,3 +59,10 @@ class LeaderboardRowSerializer(SimplePlayerSerializer):
 
     class Meta(SimplePlayerSerializer.Meta):
         fields = ["rank", *SimplePlayerSerializer.Meta.fields, "rating_deviation"]
+
+    def to_representation(self, player: Player) -> dict[str, Any]:
+        return {
+            "rank": player.rank,  # type: ignore[attr-defined]
+            **super().to_representation(player),
+            "rating_deviation": player.rating_deviation,
+        }
