@@ -31,6 +31,8 @@ def bench_env(**extra: str) -> dict[str, str]:
         "CACHE_KEY_PREFIX": "strikem-bench",
         "CHANNEL_PREFIX": "asgi-bench",
         "ACCOUNT_ACTIVATION_REQUIRED": "false",
+        # Benchmarks issue thousands of socket tickets up front; opening them all takes longer than 30 s.
+        "WS_TICKET_TTL_SECONDS": "900",
         "LOG_LEVEL": "WARNING",
         "PYTHONUNBUFFERED": "1",
         **extra,

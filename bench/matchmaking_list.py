@@ -12,7 +12,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import QUICK, access_token, free_port, print_table, process, ratio, setup_django, wrk
 
 PLAYERS = 10_000
-SECONDS = 10 if QUICK else 30
+SECONDS = 6 if QUICK else 30
 CONNECTIONS = 16
 CENTRE = (41.7151, 44.8271)
 

@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import QUICK, access_token, free_port, print_table, process, ratio, setup_django, wrk
 
 TABLES = 20
-SECONDS = 10 if QUICK else 30
+SECONDS = 8 if QUICK else 30
 CONNECTIONS = 32
 
 

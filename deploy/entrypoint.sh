@@ -13,6 +13,7 @@ case "$role" in
     ;;
   asgi)
     exec daphne --bind 0.0.0.0 --port "${port}" --proxy-headers --ping-interval 30 --ping-timeout 60 \
+      --websocket_connect_timeout 30 \
       strikem.asgi:application "$@"
     ;;
   worker)

@@ -1,17 +1,24 @@
-"""The realtime port: frames for a user's sockets or a hall's board, sent over the channel layer.
+"""The realtime port: frames for a user's sockets, the lobby or a hall's board, over the channel layer.
 
 Callers use these only inside `transaction.on_commit`, so nothing is announced that later rolls back.
 A push is best effort: the stored rows are the truth, and a Redis hiccup is logged, never raised into
 the action that caused it.
 """
 
+import asyncio
 import logging
+import os
+import threading
 from typing import Any
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
 logger = logging.getLogger(__name__)
+LOBBY_GROUP = "lobby"
+
+_loop: asyncio.AbstractEventLoop | None = None
+_loop_pid = 0
+_loop_lock = threading.Lock()
 
 
 def user_group(user_id: int) -> str:
@@ -22,7 +29,17 @@ def hall_group(hall_id: int) -> str:
     return f"hall.{hall_id}"
 
 
-LOBBY_GROUP = "lobby"
+def _push_loop() -> asyncio.AbstractEventLoop:
+    """One event loop per process, in a daemon thread, for pushes from synchronous code (Gunicorn,
+    Celery, the services Daphne runs in threads). Its Redis connections stay open between pushes;
+    `async_to_sync` would make a new loop, and so new connections, for every push."""
+    global _loop, _loop_pid
+    with _loop_lock:
+        if _loop is None or _loop_pid != os.getpid() or _loop.is_closed():
+            _loop = asyncio.new_event_loop()
+            _loop_pid = os.getpid()
+            threading.Thread(target=_loop.run_forever, name="strikem-push", daemon=True).start()
+        return _loop
 
 
 def _group_send(group: str, frame: dict[str, Any]) -> None:
@@ -30,7 +47,8 @@ def _group_send(group: str, frame: dict[str, Any]) -> None:
     if layer is None:
         return
     try:
-        async_to_sync(layer.group_send)(group, {"type": "push.frame", "frame": frame})
+        message = {"type": "push.frame", "frame": frame}
+        asyncio.run_coroutine_threadsafe(layer.group_send(group, message), _push_loop()).result(timeout=5)
     except Exception:
         logger.warning("push to %s failed", group, exc_info=True)
 

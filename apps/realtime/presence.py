@@ -31,7 +31,12 @@ def _async_redis() -> aioredis.Redis:
     loop = asyncio.get_running_loop()
     client = _async_clients.get(loop)
     if client is None:
-        client = aioredis.Redis.from_url(settings.REDIS_URL, socket_timeout=5, socket_connect_timeout=5)
+        # A burst of thousands of sockets connecting at once must queue for connections, not fail:
+        # redis-py's plain async pool raises once 100 connections are in use.
+        pool = aioredis.BlockingConnectionPool.from_url(
+            settings.REDIS_URL, max_connections=64, timeout=10, socket_timeout=5, socket_connect_timeout=5
+        )
+        client = aioredis.Redis(connection_pool=pool)
         _async_clients[loop] = client
     return client
 

@@ -125,7 +125,10 @@ CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
         "CONFIG": {
-            "hosts": [{"address": url, "socket_timeout": 30, "socket_keepalive": True} for url in CHANNEL_REDIS_URLS],
+            "hosts": [
+                {"address": url, "socket_timeout": 30, "socket_keepalive": True, "max_connections": 1000}
+                for url in CHANNEL_REDIS_URLS
+            ],
             "prefix": env.str("CHANNEL_PREFIX", default="asgi"),
         },
     }
