@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from apps.accounts.models import Player
@@ -59,6 +60,12 @@ class PlayerDetailsApi(APIView):
 
 
 class InvitationsApi(APIView):
+    throttle_scope = "invitations"
+
+    def get_throttles(self) -> list[Any]:
+        # Only sending invitations is limited; reading my inbox is not.
+        return [ScopedRateThrottle()] if self.request.method == "POST" else []
+
     @extend_schema(responses={200: serializers.ReceivedInvitationSerializer(many=True)})
     def get(self, request: Request) -> Response:
         invitations = selectors.invitations_received(player=_me(request))
@@ -135,6 +142,10 @@ class MatchupDetailApi(APIView):
 
 class ChatApi(generics.GenericAPIView):
     serializer_class = serializers.MessageSerializer
+    throttle_scope = "chat"
+
+    def get_throttles(self) -> list[Any]:
+        return [ScopedRateThrottle()] if self.request.method == "POST" else []
 
     def get(self, request: Request, matchup_id: str) -> Response:
         matchup = services.matchup_of_member(matchup_id=matchup_id, player=_me(request))

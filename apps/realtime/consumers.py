@@ -7,6 +7,7 @@ an error frame with a code and the socket stays open.
 
 import json
 import logging
+import time
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -20,7 +21,7 @@ from apps.halls.selectors import hall_get_by_slug
 from apps.halls.serializers import tables_data
 from apps.matchmaking import services as matchmaking
 from apps.notifications.push import LOBBY_GROUP, hall_group, user_group
-from apps.realtime.auth import CLOSE_UNAUTHENTICATED, socket_user_id
+from apps.realtime.auth import CLOSE_TOO_MANY_FRAMES, CLOSE_UNAUTHENTICATED, socket_user_id
 from apps.realtime.presence import presence_connect, presence_disconnect
 
 logger = logging.getLogger(__name__)
@@ -78,6 +79,9 @@ class BaseConsumer(AsyncJsonWebsocketConsumer):
         self.player = await _player_of(user_id)
         self.watching: set[str] = set()
         self.viewing_matchup: str | None = None
+        self.allowance = float(settings.WS_RATE_BURST)
+        self.allowance_at = time.monotonic()
+        self.refused = 0
         await self.accept(subprotocol)
         OPEN_SOCKETS.inc()
         await self.channel_layer.group_add(user_group(user_id), self.channel_name)
@@ -101,6 +105,14 @@ class BaseConsumer(AsyncJsonWebsocketConsumer):
     # --- Incoming ---------------------------------------------------------------------------
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any) -> None:
+        if not self._within_rate():
+            self.refused += 1
+            if self.refused > 2 * settings.WS_RATE_BURST:
+                await self.close(code=CLOSE_TOO_MANY_FRAMES)
+                return
+            await self._error("RATE_LIMITED", "Too many frames; slow down.")
+            return
+        self.refused = 0
         if text_data is None:
             await self._error("BINARY_NOT_SUPPORTED", "Send JSON text frames.")
             return
@@ -158,6 +170,18 @@ class BaseConsumer(AsyncJsonWebsocketConsumer):
             await self._send_message(content)
         else:
             raise FrameError("Unknown action or protocol.", code="UNKNOWN_ACTION")
+
+    def _within_rate(self) -> bool:
+        """Token bucket per connection (WS_RATE_BURST frames, refilled at WS_RATE_PER_SECOND)."""
+        now = time.monotonic()
+        self.allowance = min(
+            float(settings.WS_RATE_BURST), self.allowance + (now - self.allowance_at) * settings.WS_RATE_PER_SECOND
+        )
+        self.allowance_at = now
+        if self.allowance < 1:
+            return False
+        self.allowance -= 1
+        return True
 
     def _require_player(self) -> Player:
         if self.player is None:

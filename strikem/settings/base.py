@@ -203,6 +203,8 @@ REST_FRAMEWORK = {
         "login": env.str("THROTTLE_LOGIN", default="20/min"),
         "register": env.str("THROTTLE_REGISTER", default="10/hour"),
         "codes": env.str("THROTTLE_CODES", default="10/hour"),
+        "invitations": env.str("THROTTLE_INVITATIONS", default="30/min"),
+        "chat": env.str("THROTTLE_CHAT", default="60/min"),
     },
 }
 
@@ -264,6 +266,10 @@ CHAT_TIME_ZONE = env.str("CHAT_TIME_ZONE", default="UTC")
 PRESENCE_HEARTBEAT_SECONDS = env.int("PRESENCE_HEARTBEAT_SECONDS", default=20)
 WS_ALLOWED_ORIGINS = env.list("WS_ALLOWED_ORIGINS", default=[])
 WS_MAX_FRAME_BYTES = env.int("WS_MAX_FRAME_BYTES", default=16 * 1024)
+# Per-connection frame budget: a burst of WS_RATE_BURST, refilled at WS_RATE_PER_SECOND; frames over it
+# get a RATE_LIMITED error frame, and a socket that keeps going past twice the burst is closed (4429).
+WS_RATE_PER_SECOND = env.float("WS_RATE_PER_SECOND", default=10.0)
+WS_RATE_BURST = env.int("WS_RATE_BURST", default=30)
 
 # --- Events to AWS (SNS topic fanned out to SQS queues feeding the cleanup Lambdas) -------------
 # Without SNS_TOPIC_ARN the same events run the same cleanup code locally through Celery.

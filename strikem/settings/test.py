@@ -24,5 +24,11 @@ STORAGES = {
 }
 REST_FRAMEWORK = {
     **REST_FRAMEWORK,
-    "DEFAULT_THROTTLE_RATES": {"login": "1000/min", "register": "1000/min", "codes": "1000/min"},
+    "DEFAULT_THROTTLE_RATES": {
+        "login": "1000/min",
+        "register": "1000/min",
+        "codes": "1000/min",
+        "invitations": "1000/min",
+        "chat": "1000/min",
+    },
 }

@@ -348,3 +348,23 @@ def matchmaking_invite(inviter, invitee):
     from apps.matchmaking.services import invitation_send
 
     return invitation_send(inviter=inviter, invitee=invitee)
+
+
+async def test_a_flood_of_frames_is_rate_limited_then_closed(players, settings):
+    settings.WS_RATE_BURST = 3
+    settings.WS_RATE_PER_SECOND = 0.01
+    communicator, _, _ = await _open(players[0].user)
+    for _ in range(3):
+        await communicator.send_json_to({"action": "base", "protocol": "initial"})
+    assert await communicator.receive_nothing(timeout=0.3)
+    await communicator.send_json_to({"action": "base", "protocol": "initial"})
+    assert (await _frame(communicator, "error"))["error"] == "RATE_LIMITED"
+    for _ in range(2 * 3):
+        await communicator.send_json_to({"action": "base", "protocol": "initial"})
+    closed = None
+    for _ in range(10):
+        output = await communicator.receive_output(timeout=2)
+        if output["type"] == "websocket.close":
+            closed = output
+            break
+    assert closed is not None and closed["code"] == 4429
