@@ -164,3 +164,19 @@ def access_token(username: str) -> str:
     from apps.accounts.models import User
 
     return str(AccessToken.for_user(User.objects.get(username=username)))
+
+
+def gunicorn_command(port: int) -> list[str]:
+    """Gunicorn as deployed (deploy/gunicorn.conf.py), without access logs, on a loopback port."""
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "strikem.wsgi:application",
+        "--config",
+        "deploy/gunicorn.conf.py",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--access-logfile",
+        "/dev/null",
+    ]

@@ -9,7 +9,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import QUICK, access_token, free_port, print_table, process, ratio, setup_django, wrk
+from bench.common import (
+    QUICK,
+    access_token,
+    free_port,
+    gunicorn_command,
+    print_table,
+    process,
+    ratio,
+    setup_django,
+    wrk,
+)
 
 PLAYERS = 10_000
 SECONDS = 6 if QUICK else 30
@@ -81,18 +91,7 @@ def main() -> None:
     token = access_token("bench-mm-0")
     plan = _plan()
     port = free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "strikem.wsgi:application",
-        "--config",
-        "deploy/gunicorn.conf.py",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--access-logfile",
-        "/dev/null",
-    ]
+    command = gunicorn_command(port)
     with process("gunicorn-matchmaking", command, port):
         base = f"http://127.0.0.1:{port}"
         headers = {"Authorization": f"JWT {token}"}

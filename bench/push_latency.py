@@ -15,6 +15,7 @@ from bench.common import (
     QUICK,
     access_token,
     free_port,
+    gunicorn_command,
     print_table,
     process,
     ratio,
@@ -129,18 +130,7 @@ def main() -> None:
     tickets = _tickets([*idle_names, "bench-push-0"])
     tokens = [access_token(name) for name in inviter_names]
     web_port, asgi_port = free_port(), free_port()
-    gunicorn = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "strikem.wsgi:application",
-        "--config",
-        "deploy/gunicorn.conf.py",
-        "--bind",
-        f"127.0.0.1:{web_port}",
-        "--access-logfile",
-        "/dev/null",
-    ]
+    gunicorn = gunicorn_command(web_port)
     daphne = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(asgi_port), "strikem.asgi:application"]
     with process("gunicorn-push", gunicorn, web_port), process("daphne-push", daphne, asgi_port):
         pushes = asyncio.run(

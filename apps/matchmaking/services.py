@@ -130,13 +130,19 @@ def invitation_send(*, inviter: Player, invitee: Player) -> Invitation:
 def invitation_accept(*, invitee: Player, inviter: Player) -> Matchup:
     """Accept `inviter`'s invitation: a chat for both, both lobby flags off, other invitations cancelled."""
     inviter, invitee = _lock_pair(inviter, invitee)
+    _answer(inviter, invitee, Invitation.Status.ACCEPTED)
+    return _matchup_open(inviter=inviter, accepter=invitee)
+
+
+def _answer(inviter: Player, invitee: Player, status: str) -> Invitation:
+    """Mark the pending invitation answered (the caller holds both players' locks)."""
     invitation = _pending(inviter, invitee).select_for_update().first()
     if invitation is None:
         raise exceptions.InvitationNotFound()
-    invitation.status = Invitation.Status.ACCEPTED
+    invitation.status = status
     invitation.answered_at = timezone.now()
     invitation.save(update_fields=["status", "answered_at"])
-    return _matchup_open(inviter=inviter, accepter=invitee)
+    return invitation
 
 
 def _matchup_open(*, inviter: Player, accepter: Player) -> Matchup:
@@ -180,12 +186,7 @@ def _matchup_open(*, inviter: Player, accepter: Player) -> Matchup:
 def invitation_deny(*, invitee: Player, inviter: Player) -> Invitation:
     """Deny: the inviter is told, and sees me no more in the lobby list for the cooldown."""
     inviter, invitee = _lock_pair(inviter, invitee)
-    invitation = _pending(inviter, invitee).select_for_update().first()
-    if invitation is None:
-        raise exceptions.InvitationNotFound()
-    invitation.status = Invitation.Status.DENIED
-    invitation.answered_at = timezone.now()
-    invitation.save(update_fields=["status", "answered_at"])
+    invitation = _answer(inviter, invitee, Invitation.Status.DENIED)
     notification_send(
         recipient=inviter,
         type=Notification.Type.REJECTED,
