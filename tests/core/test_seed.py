@@ -23,6 +23,7 @@ def test_seed_creates_the_demo_and_is_idempotent(settings, client):
     call_command("seed", stdout=open("/dev/null", "w"))
     first = _counts()
     assert first["halls"] == 4 and first["players"] == 20 and first["staff"] == 4
+    assert Player.objects.filter(inviting_to_play=True).count() == 10  # the lobby is not empty
     assert all(hall.room_image for hall in PoolHouse.objects.all())
     call_command("seed", stdout=open("/dev/null", "w"))
     assert _counts() == first

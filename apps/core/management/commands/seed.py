@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from apps.accounts.models import Player, User
@@ -167,7 +168,11 @@ class Command(BaseCommand):
         for number in range(1, PLAYER_COUNT + 1):
             user = self._user(f"player{number}", password, first_name="Player", last_name=str(number))
             player = player_ensure(user=user)
+            # Half of them are in the lobby, so the matchmaking list has someone to show.
+            looking = number % 2 == 0
             Player.objects.filter(pk=player.pk).update(
+                inviting_to_play=looking,
+                looking_since=timezone.now() if looking else None,
                 rating=round(rng.uniform(1250, 1850), 1),
                 rating_deviation=round(rng.uniform(60, 180), 1),
                 latitude=CITY_CENTRE[0] + rng.uniform(-0.035, 0.035),
