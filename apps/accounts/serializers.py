@@ -33,6 +33,11 @@ def absolute_media_url(request: Any, file_field: Any, placeholder: str | None = 
     return str(cache[url])
 
 
+def profile_image_path(player: Player | None) -> str | None:
+    """The stored picture's URL as socket frames carry it (the web client resolves it), or None."""
+    return player.profile_image.url if player is not None and player.profile_image else None
+
+
 @lru_cache(maxsize=16)
 def _static_url(path: str) -> str:
     return str(static(path))

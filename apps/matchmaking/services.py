@@ -16,16 +16,13 @@ from django.db.models import Q
 from django.utils import timezone
 
 from apps.accounts.models import Player
+from apps.accounts.serializers import profile_image_path
 from apps.events.services import event_publish
 from apps.matchmaking import exceptions
 from apps.matchmaking.models import Invitation, Matchup, Message
 from apps.notifications.models import Notification
 from apps.notifications.push import push_to_lobby, push_to_user
 from apps.notifications.services import notification_send
-
-
-def _picture(player: Player) -> str | None:
-    return player.profile_image.url if player.profile_image else None
 
 
 def _lock_pair(first: Player, second: Player) -> tuple[Player, Player]:
@@ -117,7 +114,7 @@ def invitation_send(*, inviter: Player, invitee: Player) -> Invitation:
     frame = {
         "protocol": "invited",
         "inviteSenderUsername": inviter.user.username,
-        "inviter_profile_image": _picture(inviter),
+        "inviter_profile_image": profile_image_path(inviter),
         "invitation_id": invitation.pk,
         "inviter_player_id": inviter.pk,
     }
@@ -168,9 +165,9 @@ def _matchup_open(*, inviter: Player, accepter: Player) -> Matchup:
         "invite_response": "ACCEPTED",
         "matchup_id": str(matchup.pk),
         "accepterUsername": accepter.user.username,
-        "responder_profile_image": _picture(accepter),
+        "responder_profile_image": profile_image_path(accepter),
         "inviteSenderUsername": inviter.user.username,
-        "invite_sender_profile_pic": _picture(inviter),
+        "invite_sender_profile_pic": profile_image_path(inviter),
     }
     users = {"accepter": accepter.user_id, "inviter": inviter.user_id}
 
@@ -199,7 +196,7 @@ def invitation_deny(*, invitee: Player, inviter: Player) -> Invitation:
         "protocol": "handling_invite_response",
         "invite_response": "DENIED",
         "accepterUsername": invitee.user.username,
-        "responder_profile_image": _picture(invitee),
+        "responder_profile_image": profile_image_path(invitee),
     }
     user_id = inviter.user_id
     transaction.on_commit(lambda: push_to_user(user_id, frame))

@@ -20,6 +20,7 @@ from apps.ratings.glicko import Rating, rate_game
 from apps.ratings.models import GameResult, ResultReport
 from apps.reservations.exceptions import SessionNotFound
 from apps.reservations.models import GameSession
+from apps.reservations.selectors import reservation_players
 
 MAX_FRAMES = 99
 
@@ -34,8 +35,7 @@ def _locked_session(session_id: int) -> GameSession:
 
 
 def session_players(session: GameSession) -> list[Player]:
-    reservation = session.reservation
-    return [p for p in (reservation.player_reserving, reservation.other_player) if p is not None]
+    return reservation_players(session.reservation)
 
 
 def _participants(session: GameSession, player: Player) -> tuple[Player, Player]:

@@ -12,6 +12,11 @@ from apps.reservations.models import GameSession, Reservation
 _PLAYERS = ("player_reserving__user", "other_player__user")
 
 
+def reservation_players(reservation: Reservation) -> list[Player]:
+    """The booker and the opponent, whichever exist (a walk-in has neither)."""
+    return [p for p in (reservation.player_reserving, reservation.other_player) if p is not None]
+
+
 def table_get(*, hall: PoolHouse, table_id: int | str) -> PoolTable:
     try:
         return PoolTable.objects.select_related("hall").get(hall=hall, pk=int(table_id))

@@ -5,6 +5,7 @@ from rest_framework import serializers
 from apps.accounts.serializers import SimplePlayerSerializer, simple_player_data
 from apps.core.fields import ObjectIdField, OptionalOffsetDateTimeField
 from apps.reservations.models import GameSession, Reservation
+from apps.reservations.selectors import reservation_players
 
 
 class ReservationSerializer(serializers.ModelSerializer):
@@ -131,8 +132,7 @@ class GameSessionSerializer(serializers.ModelSerializer):
         ]
 
     def get_players(self, session: GameSession) -> list[dict[str, Any]]:
-        reservation = session.reservation
-        players = [p for p in (reservation.player_reserving, reservation.other_player) if p is not None]
+        players = reservation_players(session.reservation)
         return list(SimplePlayerSerializer(players, many=True, context=self.context).data)
 
     def get_end_time(self, session: GameSession) -> str:

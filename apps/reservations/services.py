@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from apps.accounts.models import Player, User
+from apps.accounts.serializers import profile_image_path
 from apps.halls.hours import within_opening_hours
 from apps.halls.models import PoolTable
 from apps.halls.services import hall_staff_require
@@ -24,6 +25,7 @@ from apps.notifications.push import push_to_hall_board, push_to_user
 from apps.notifications.services import notification_send
 from apps.reservations import exceptions
 from apps.reservations.models import GameSession, Reservation
+from apps.reservations.selectors import reservation_players
 
 # A task may fire a hair before its ETA (clocks of broker, worker and database differ slightly).
 START_TOLERANCE = timedelta(seconds=1)
@@ -175,17 +177,9 @@ def reservation_cancel(*, reservation_id: int, user: User) -> Reservation:
     return reservation
 
 
-def _session_players(reservation: Reservation) -> list[Player]:
-    return [p for p in (reservation.player_reserving, reservation.other_player) if p is not None]
-
-
 def _busy_frame(session: GameSession) -> dict[str, object]:
     reservation = session.reservation
     booker, opponent = reservation.player_reserving, reservation.other_player
-
-    def picture(player: Player | None) -> str | None:
-        return player.profile_image.url if player is not None and player.profile_image else None
-
     return {
         "protocol": "now_busy",
         "changed_table_id": session.table_id,
@@ -196,10 +190,10 @@ def _busy_frame(session: GameSession) -> dict[str, object]:
         "end_time": reservation.end_time.isoformat(),
         "player_reserving_id": booker.pk if booker else None,
         "player_reserving_username": booker.user.username if booker else None,
-        "player_reserving_profile_picture": picture(booker),
+        "player_reserving_profile_picture": profile_image_path(booker),
         "other_player_id": opponent.pk if opponent else None,
         "other_player_username": opponent.user.username if opponent else None,
-        "other_player_profile": picture(opponent),
+        "other_player_profile": profile_image_path(opponent),
     }
 
 
@@ -234,7 +228,7 @@ def session_start(*, reservation_id: int) -> GameSession | None:
             )
     except IntegrityError:
         return None
-    players = _session_players(reservation)
+    players = reservation_players(reservation)
     for player in players:
         partner = next((p for p in players if p.pk != player.pk), player)
         notification_send(
@@ -295,7 +289,7 @@ def session_finish(*, session_id: int, early: bool = False) -> GameSession | Non
     session.end_processed_at = now
     session.save(update_fields=["ended_at", "ended_early", "minutes_played", "cost", "end_processed_at"])
 
-    players = _session_players(reservation)
+    players = reservation_players(reservation)
     if len(players) == 2:
         for player in players:
             notification_send(
