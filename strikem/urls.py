@@ -14,6 +14,9 @@ from apps.matchmaking.urls import urlpatterns as matchmaking_api
 from apps.realtime.views import staff_board, staff_board_ticket
 from apps.reservations.urls import urlpatterns as reservations_api
 
+handler404 = "apps.core.outage.not_found"
+handler500 = "apps.core.outage.server_error"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     route("health/", health, name="health"),

@@ -84,12 +84,12 @@ def _process(command: list[str], log_name: str, **env: str) -> Iterator[subproce
 
 
 @contextmanager
-def daphne_server(name: str = "daphne", port: int | None = None) -> Iterator[str]:
+def daphne_server(name: str = "daphne", port: int | None = None, env: dict[str, str] | None = None) -> Iterator[str]:
     """Daphne serving strikem.asgi (HTTP and WebSocket) on a loopback port; yields its base URL."""
     port = port or free_port()
     log_name = f"test-{name}.log"
     command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "strikem.asgi:application"]
-    with _process(command, log_name) as process:
+    with _process(command, log_name, **(env or {})) as process:
         _wait_until(lambda: _listening(port), process, name, log_name)
         yield f"http://127.0.0.1:{port}"
 
@@ -176,3 +176,91 @@ def nginx_server(web: list[str], asgi: list[str], name: str = "nginx") -> Iterat
     with _process(["nginx", "-p", str(prefix), "-c", str(config), "-g", "daemon off;"], log_name) as process:
         _wait_until(lambda: _listening(port), process, name, log_name)
         yield f"http://127.0.0.1:{port}"
+
+
+class Restartable:
+    """A server of our own on a loopback port (a private Redis or MariaDB) that a fault test can stop
+    and start again, leaving the machine's shared services alone."""
+
+    def __init__(self, name: str, command: list[str], port: int) -> None:
+        self.name, self.command, self.port = name, command, port
+        self.log_name = f"test-{name}.log"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        (ROOT / "var").mkdir(exist_ok=True)
+        with open(ROOT / "var" / self.log_name, "ab") as log:
+            self.process = subprocess.Popen(self.command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        _wait_until(lambda: _listening(self.port), self.process, self.name, self.log_name)
+
+    def stop(self, *, kill: bool = False) -> None:
+        """A clean shutdown (what a restart does), or SIGKILL."""
+        if self.process is None:
+            return
+        if kill:
+            self.process.kill()
+            self.process.wait()
+        else:
+            _stop(self.process)
+        self.process = None
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+
+@contextmanager
+def private_redis(name: str = "redis-private") -> Iterator[Restartable]:
+    """A Redis of this test's own (nothing kept on disk, like the machine's); `.port` is where it listens."""
+    port = free_port()
+    command = ["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"]
+    server = Restartable(name, command, port)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@contextmanager
+def private_mariadb(folder: Path, name: str = "mariadb-private") -> Iterator[Restartable]:
+    """A MariaDB of this test's own: a fresh data directory under `folder`, database `strikem`, migrated."""
+    data = folder / "data"
+    subprocess.run(
+        [
+            "mariadb-install-db",
+            "--no-defaults",
+            f"--datadir={data}",
+            "--user=root",
+            "--auth-root-authentication-method=normal",
+            "--skip-test-db",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    port = free_port()
+    command = [
+        "/usr/sbin/mariadbd",
+        "--no-defaults",
+        f"--datadir={data}",
+        "--user=root",
+        f"--port={port}",
+        "--bind-address=127.0.0.1",
+        f"--socket={folder / 'mariadb.sock'}",
+        f"--pid-file={folder / 'mariadb.pid'}",
+        "--skip-log-bin",
+        "--innodb-buffer-pool-size=64M",
+    ]
+    server = Restartable(name, command, port)
+    server.start()
+    try:
+        subprocess.run(
+            ["mariadb", "-uroot", "-h127.0.0.1", f"-P{port}", "-e", "CREATE DATABASE strikem CHARACTER SET utf8mb4"],
+            check=True,
+        )
+        migrate = [sys.executable, "manage.py", "migrate", "--noinput"]
+        env = process_env(DATABASE_URL=f"mysql://root@127.0.0.1:{port}/strikem")
+        subprocess.run(migrate, cwd=ROOT, env=env, check=True, capture_output=True)
+        yield server
+    finally:
+        server.stop()

@@ -9,7 +9,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import BaseThrottle, ScopedRateThrottle
+from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView, TokenVerifyView
@@ -18,10 +18,11 @@ from apps.accounts import selectors, serializers, services
 from apps.accounts.exceptions import NotYourPlayer
 from apps.accounts.models import Player
 from apps.core.apis import request_user, validated
+from apps.core.throttling import ScopedThrottle
 
 
 class _Throttled:
-    throttle_classes: Sequence[type[BaseThrottle]] = (ScopedRateThrottle,)
+    throttle_classes: Sequence[type[BaseThrottle]] = (ScopedThrottle,)
 
 
 class RegisterApi(_Throttled, APIView):

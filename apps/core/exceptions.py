@@ -7,6 +7,7 @@ exceptions and Django's ValidationError/Http404/PermissionDenied into that envel
 import logging
 from typing import Any
 
+import redis
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
@@ -99,6 +100,11 @@ def _code_for(exc: drf_exceptions.APIException) -> str:
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DomainError):
         return Response(error_body(exc.code, exc.detail), status=exc.status_code)
+    if isinstance(exc, redis.RedisError):
+        # Redis (live features: socket tickets, pushes) is down; what is stored still works.
+        logger.warning("Redis unreachable in %s", type(context.get("view")).__name__)
+        body = error_body("LIVE_FEATURES_UNAVAILABLE", "Live features are briefly unavailable; please retry shortly.")
+        return Response(body, status=status.HTTP_503_SERVICE_UNAVAILABLE, headers={"Retry-After": "5"})
     if isinstance(exc, DjangoValidationError):
         exc = drf_exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}

@@ -115,12 +115,26 @@ class HallImagesApi(APIView):
             serializers.HallPhotoSerializer(photo, context={"request": request}).data, status=status.HTTP_201_CREATED
         )
 
-    @extend_schema(request=serializers.HallPhotoDeleteInputSerializer, responses={204: None})
-    def delete(self, request: Request, hall_id: str, photo_id: str | None = None) -> Response:
-        hall = selectors.hall_get(hall_id=hall_id)
-        services.hall_staff_require(user=request_user(request), hall=hall)
-        if photo_id is None:
-            source = request.data if request.data else request.query_params
-            photo_id = str(validated(serializers.HallPhotoDeleteInputSerializer, source)["id"])
-        services.hall_photo_delete(hall=hall, user=request_user(request), photo_id=int(photo_id))
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    @extend_schema(
+        parameters=[serializers.HallPhotoDeleteInputSerializer],
+        request=serializers.HallPhotoDeleteInputSerializer,
+        responses={204: None},
+        description="The web client names the photo in the body (`{id}`) or the query (`?id=`).",
+    )
+    def delete(self, request: Request, hall_id: str) -> Response:
+        source = request.data if request.data else request.query_params
+        photo_id = validated(serializers.HallPhotoDeleteInputSerializer, source)["id"]
+        return _photo_delete(request, hall_id, photo_id)
+
+
+class HallImageApi(APIView):
+    @extend_schema(operation_id="api_poolhouses_image_destroy", responses={204: None})
+    def delete(self, request: Request, hall_id: str, photo_id: str) -> Response:
+        return _photo_delete(request, hall_id, int(photo_id))
+
+
+def _photo_delete(request: Request, hall_id: str, photo_id: int) -> Response:
+    hall = selectors.hall_get(hall_id=hall_id)
+    services.hall_staff_require(user=request_user(request), hall=hall)
+    services.hall_photo_delete(hall=hall, user=request_user(request), photo_id=photo_id)
+    return Response(status=status.HTTP_204_NO_CONTENT)

@@ -11,5 +11,5 @@ urlpatterns: list[URLPattern] = [
     route("poolhouses/<int:hall_id>/ratings/", apis.HallRatingsApi.as_view(), name="hall-ratings"),
     route("poolhouses/<int:hall_id>/filter-ratings/", apis.HallFilterRatingsApi.as_view(), name="hall-filter-ratings"),
     route("poolhouses/<int:hall_id>/images/", apis.HallImagesApi.as_view(), name="hall-images"),
-    route("poolhouses/<int:hall_id>/images/<int:photo_id>/", apis.HallImagesApi.as_view(), name="hall-image"),
+    route("poolhouses/<int:hall_id>/images/<int:photo_id>/", apis.HallImageApi.as_view(), name="hall-image"),
 ]

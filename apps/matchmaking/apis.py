@@ -6,16 +6,17 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from apps.accounts.models import Player
 from apps.accounts.selectors import player_get, player_list, player_require
 from apps.accounts.serializers import PlayerSerializer
 from apps.core.apis import request_user, validated
+from apps.core.throttling import ScopedThrottle
 from apps.matchmaking import selectors, serializers, services
 from apps.matchmaking.exceptions import InvitationNotFound, PlayerNotFound
 from apps.matchmaking.models import Invitation
+from apps.notifications.serializers import UnreadSerializer
 
 
 def _me(request: Request) -> Player:
@@ -64,7 +65,7 @@ class InvitationsApi(APIView):
 
     def get_throttles(self) -> list[Any]:
         # Only sending invitations is limited; reading my inbox is not.
-        return [ScopedRateThrottle()] if self.request.method == "POST" else []
+        return [ScopedThrottle()] if self.request.method == "POST" else []
 
     @extend_schema(responses={200: serializers.ReceivedInvitationSerializer(many=True)})
     def get(self, request: Request) -> Response:
@@ -145,7 +146,7 @@ class ChatApi(generics.GenericAPIView):
     throttle_scope = "chat"
 
     def get_throttles(self) -> list[Any]:
-        return [ScopedRateThrottle()] if self.request.method == "POST" else []
+        return [ScopedThrottle()] if self.request.method == "POST" else []
 
     def get(self, request: Request, matchup_id: str) -> Response:
         matchup = services.matchup_of_member(matchup_id=matchup_id, player=_me(request))
@@ -167,5 +168,6 @@ class ReadMatchupApi(APIView):
 
 
 class UnreadMatchupsApi(APIView):
+    @extend_schema(responses={200: UnreadSerializer})
     def get(self, request: Request) -> Response:
         return Response({"unread": selectors.unread_matchups_count(player=_me(request))})

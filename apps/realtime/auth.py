@@ -17,6 +17,9 @@ TOKEN_SUBPROTOCOL = "jwt"
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_BAD_ORIGIN = 4403
 CLOSE_TOO_MANY_FRAMES = 4429
+# Redis (channel layer, tickets) is unreachable: try again later with a new ticket. (Servers may only send
+# 1000 or 3000-4999, so not the standard 1013.)
+CLOSE_TRY_AGAIN_LATER = 4503
 
 
 async def _redeem_ticket(ticket: str) -> int | None:

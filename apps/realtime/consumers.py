@@ -10,6 +10,7 @@ import logging
 import time
 from typing import Any
 
+import redis
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
@@ -21,7 +22,7 @@ from apps.halls.selectors import hall_get_by_slug
 from apps.halls.serializers import tables_data
 from apps.matchmaking import services as matchmaking
 from apps.notifications.push import LOBBY_GROUP, hall_group, user_group
-from apps.realtime.auth import CLOSE_TOO_MANY_FRAMES, CLOSE_UNAUTHENTICATED, socket_user_id
+from apps.realtime.auth import CLOSE_TOO_MANY_FRAMES, CLOSE_TRY_AGAIN_LATER, CLOSE_UNAUTHENTICATED, socket_user_id
 from apps.realtime.presence import presence_connect, presence_disconnect
 
 logger = logging.getLogger(__name__)
@@ -67,6 +68,29 @@ def _board_snapshot(slug: str, request: _ScopeRequest) -> tuple[int, list[Any]]:
 class BaseConsumer(AsyncJsonWebsocketConsumer):
     user_id: int
     player: Player | None
+    accepted = False
+    counted = False
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        """When Redis goes away (the channel layer and tickets live there) the socket is closed with
+        4503, try again later, instead of dying with an internal error; stored data is untouched."""
+        try:
+            await super().__call__(scope, receive, send)
+        except (redis.ConnectionError, redis.TimeoutError, OSError):
+            logger.warning("socket closed: Redis unreachable")
+            self._uncount()
+            if not self.accepted:
+                await send({"type": "websocket.accept"})
+            await send({"type": "websocket.close", "code": CLOSE_TRY_AGAIN_LATER})
+
+    def _uncount(self) -> None:
+        if self.counted:
+            OPEN_SOCKETS.dec()
+            self.counted = False
+
+    async def accept(self, subprotocol: str | None = None, headers: Any = None) -> None:
+        await super().accept(subprotocol, headers)
+        self.accepted = True
 
     async def connect(self) -> None:
         user_id, subprotocol = await socket_user_id(self.scope)
@@ -84,6 +108,7 @@ class BaseConsumer(AsyncJsonWebsocketConsumer):
         self.refused = 0
         await self.accept(subprotocol)
         OPEN_SOCKETS.inc()
+        self.counted = True
         await self.channel_layer.group_add(user_group(user_id), self.channel_name)
         if self.player is not None:
             await presence_connect(player_id=self.player.pk, channel_name=self.channel_name)
@@ -91,7 +116,7 @@ class BaseConsumer(AsyncJsonWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         if not hasattr(self, "user_id"):
             return
-        OPEN_SOCKETS.dec()
+        self._uncount()
         for group in [user_group(self.user_id), *self.watching]:
             await self.channel_layer.group_discard(group, self.channel_name)
         if self.player is not None:

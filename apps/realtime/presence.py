@@ -14,7 +14,7 @@ from collections.abc import Iterable
 import redis.asyncio as aioredis
 from django.conf import settings
 
-from apps.core.redis import redis_client
+from apps.core.redis import reconnecting_async_retry, redis_client
 
 _KEY = "presence:{}"
 _local_sockets: dict[str, int] = {}  # channel name -> player id, for this process
@@ -34,7 +34,12 @@ def _async_redis() -> aioredis.Redis:
         # A burst of thousands of sockets connecting at once must queue for connections, not fail:
         # redis-py's plain async pool raises once 100 connections are in use.
         pool = aioredis.BlockingConnectionPool.from_url(
-            settings.REDIS_URL, max_connections=64, timeout=10, socket_timeout=5, socket_connect_timeout=5
+            settings.REDIS_URL,
+            max_connections=64,
+            timeout=10,
+            socket_timeout=5,
+            socket_connect_timeout=5,
+            retry=reconnecting_async_retry(),
         )
         client = aioredis.Redis(connection_pool=pool)
         _async_clients[loop] = client

@@ -148,7 +148,9 @@ def _staff_hall(request: Request, hall_id: int | None) -> PoolHouse:
 
 
 class TopPlayersApi(APIView):
-    @extend_schema(parameters=[serializers.DaysInputSerializer])
+    @extend_schema(
+        parameters=[serializers.DaysInputSerializer], responses={200: serializers.TopPlayerSerializer(many=True)}
+    )
     def get(self, request: Request) -> Response:
         query = validated(serializers.DaysInputSerializer, request.query_params)
         hall = _staff_hall(request, query.get("hall"))
@@ -160,7 +162,9 @@ class TopPlayersApi(APIView):
 
 
 class TopTablesApi(APIView):
-    @extend_schema(parameters=[serializers.DaysInputSerializer])
+    @extend_schema(
+        parameters=[serializers.DaysInputSerializer], responses={200: serializers.TopTableSerializer(many=True)}
+    )
     def get(self, request: Request) -> Response:
         query = validated(serializers.DaysInputSerializer, request.query_params)
         hall = _staff_hall(request, query.get("hall"))

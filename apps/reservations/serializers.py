@@ -101,6 +101,24 @@ class DaysInputSerializer(serializers.Serializer):
     hall = serializers.IntegerField(min_value=1, required=False)
 
 
+class TopPlayerSerializer(serializers.Serializer):
+    """A row of the staff's most active players (schema of GET /api/top-player/)."""
+
+    player = SimplePlayerSerializer()
+    games = serializers.IntegerField()
+
+
+class TopTableSerializer(serializers.Serializer):
+    """A row of the staff's busiest tables (schema of GET /api/top-table/)."""
+
+    id = serializers.IntegerField()
+    table_id = serializers.IntegerField(help_text="Number of the table inside the hall.")
+    games = serializers.IntegerField()
+    minutes = serializers.IntegerField()
+    revenue = serializers.DecimalField(max_digits=12, decimal_places=2)
+    currency = serializers.CharField()
+
+
 class GameSessionSerializer(serializers.ModelSerializer):
     """GET /api/game-session/{id}/ for one of its players."""
 

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "apps.core.observability.RequestContextMiddleware",
+    "apps.core.outage.DatabaseOutageMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -121,12 +122,20 @@ CACHES = {
 # The socket timeout must exceed channels-redis's 5 s blocking pop, or an idle socket's receive loop
 # fails (redis-py's asyncio client defaults to 5 s).
 CHANNEL_REDIS_URLS = env.list("CHANNEL_REDIS_URLS", default=[REDIS_URL])
+from apps.core.redis import reconnecting_async_retry  # noqa: E402  (no Django needed to import it)
+
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
         "CONFIG": {
             "hosts": [
-                {"address": url, "socket_timeout": 30, "socket_keepalive": True, "max_connections": 1000}
+                {
+                    "address": url,
+                    "socket_timeout": 30,
+                    "socket_keepalive": True,
+                    "max_connections": 1000,
+                    "retry": reconnecting_async_retry(),
+                }
                 for url in CHANNEL_REDIS_URLS
             ],
             "prefix": env.str("CHANNEL_PREFIX", default="asgi"),
@@ -149,6 +158,15 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "UTC"
 SESSIONS_SWEEP_SECONDS = env.int("SESSIONS_SWEEP_SECONDS", default=30)
 SESSIONS_SCHEDULE_HORIZON_SECONDS = env.int("SESSIONS_SCHEDULE_HORIZON_SECONDS", default=300)
+# A task a dead worker had taken (kill -9, lost host) goes back to the queue after this long. It must
+# exceed the horizon, or an exact-time task waiting for its ETA would be handed out twice; the tasks
+# re-check their row, so a redelivered one is a no-op, and the sweep does not wait for it anyway.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=max(3600, 4 * SESSIONS_SCHEDULE_HORIZON_SECONDS)),
+    # How often a worker looks for such tasks (one cheap Redis scan).
+    "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_SECONDS", default=60),
+    "unacked_restore_throttle": 1,
+}
 RESULTS_SWEEP_SECONDS = env.int("RESULTS_SWEEP_SECONDS", default=60)
 # A single unchallenged result report becomes final after this many hours.
 RESULT_SINGLE_REPORT_HOURS = env.int("RESULT_SINGLE_REPORT_HOURS", default=12)
@@ -193,7 +211,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework_simplejwt.authentication.JWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "apps.core.schema.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "apps.core.exceptions.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "apps.core.pagination.PageNumberPagination",

@@ -1,0 +1,101 @@
+"""The published OpenAPI schema tells clients the whole truth, errors included.
+
+- One security scheme (`jwtAuth`) for the access token, whichever JWT class a view uses; the header
+  takes `Bearer <access>` (and the web client's `JWT <access>`).
+- Path parameters are typed by what their route accepts (digits are integers, uuids are uuids).
+- Every operation lists the error envelopes it can answer with: 400 for operations that read input,
+  401 wherever a token is read, 403 where a signed-in user may still be refused, 404 where the path
+  names an object, 415 for bodies, 429 for throttled calls, 503 when the database is unreachable.
+"""
+
+from typing import Any
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from drf_spectacular.utils import set_override
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework_simplejwt.authentication import JWTAuthentication, JWTStatelessUserAuthentication
+
+# The stateless variant (no user row read) is the same scheme to a client.
+set_override(JWTStatelessUserAuthentication, "suppress_collision_warning", True)
+
+
+class JWTScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
+    target_class = JWTAuthentication
+    match_subclasses = True
+    name = "jwtAuth"
+    priority = 1
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "JWT",
+            "description": "`Authorization: Bearer <access>`; the web client's `JWT <access>` works too.",
+        }
+
+
+class ErrorSerializer(serializers.Serializer):
+    error = serializers.CharField(help_text="Machine-readable code, e.g. VALIDATION_ERROR, NOT_FOUND, THROTTLED.")
+    detail = serializers.CharField(help_text="A sentence for people.")
+    fields = serializers.DictField(  # type: ignore[assignment]  # the envelope key; DRF pops declared fields
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="Validation errors only: messages per field.",
+    )
+    retry_after = serializers.CharField(required=False, help_text="429 only: seconds until a retry may succeed.")
+
+
+_SENTENCES = {
+    400: "The input is invalid (see `fields`) or breaks a rule.",
+    401: "No token, or a bad or expired one.",
+    403: "Signed in, but not allowed to do this.",
+    404: "No such object, or not one the caller may see.",
+    409: "The request conflicts with the current state.",
+    415: "The body is not in a supported media type.",
+    429: "Too many requests; see `retry_after`.",
+    503: "The database or Redis is briefly unavailable; retry after `Retry-After` seconds.",
+}
+
+
+class AutoSchema(SpectacularAutoSchema):
+    def _resolve_path_parameters(self, variables: list[str]) -> list[dict[str, Any]]:
+        parameters = super()._resolve_path_parameters(variables)
+        for parameter in parameters:
+            schema = parameter["schema"]
+            if schema.get("pattern") == "^[0-9]+$":
+                parameter["schema"] = {"type": "integer", "minimum": 0, "maximum": 2**63 - 1}
+            elif schema.get("pattern") == "^[0-9a-fA-F-]{36}$":
+                parameter["schema"] = {"type": "string", "format": "uuid"}
+        return parameters
+
+    def _error_statuses(self, operation: dict[str, Any]) -> list[int]:
+        statuses = [503]
+        reads_input = "requestBody" in operation or any(p["in"] == "query" for p in operation.get("parameters", []))
+        if reads_input or self.method in ("POST", "PUT", "PATCH", "DELETE"):
+            statuses.append(400)
+        if "requestBody" in operation:
+            statuses.append(415)
+        if self.view.get_authenticators():
+            statuses.append(401)
+            if not all(isinstance(p, AllowAny) for p in self.view.get_permissions()):
+                statuses.append(403)
+        if any(p["in"] == "path" for p in operation.get("parameters", [])):
+            statuses.append(404)
+        if self.view.get_throttles():
+            statuses.append(429)
+        return sorted(statuses)
+
+    def get_operation(self, *args: Any, **kwargs: Any) -> dict[str, Any] | None:
+        operation = super().get_operation(*args, **kwargs)
+        if operation is None:
+            return None
+        responses = operation.setdefault("responses", {})
+        for code in self._error_statuses(operation):
+            if str(code) in responses:
+                continue
+            response = self._get_response_for_code(ErrorSerializer, str(code))
+            response["description"] = _SENTENCES[code]
+            responses[str(code)] = response
+        return operation

@@ -1,0 +1,329 @@
+"""Who may read, write and delete what: one table, every object-level endpoint and socket action.
+
+The world: the owner O and the opponent P share a booking, a finished game, a game in progress, a chat
+and an invitation (P invited O); X is another player; staff_here runs the hall where all of it happens,
+staff_elsewhere runs another hall; anonymous has no token. Each row names the expected status for every
+one of those six actors: no cell is left out (a test checks that). Every answer is also searched for
+e-mail addresses: a user's address appears only in answers to that same user.
+"""
+
+import asyncio
+import json
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from apps.accounts.services import ws_ticket_issue
+from apps.halls.models import HallPhoto
+from apps.matchmaking.models import Invitation, Matchup, Message
+from apps.notifications.models import Notification
+from apps.reservations.models import GameSession
+from strikem.asgi import application
+from tests.conftest import bearer, png_bytes
+from tests.factories import HallFactory, HallStaffFactory, PlayerFactory, TableFactory
+from tests.helpers import at, book_directly, finished_session
+
+ACTORS = ("owner", "opponent", "other", "staff_here", "staff_elsewhere", "anonymous")
+
+
+@dataclass
+class World:
+    players: dict[str, Any]
+    ids: dict[str, Any] = field(default_factory=dict)
+
+    def user(self, actor: str):
+        return None if actor == "anonymous" else self.players[actor].user
+
+
+def _world() -> World:
+    owner, opponent, other = PlayerFactory(), PlayerFactory(), PlayerFactory()
+    staff_here, staff_elsewhere = PlayerFactory(), PlayerFactory()
+    hall, elsewhere = HallFactory(open_time="00:00", close_time="00:00", time_zone="UTC"), HallFactory()
+    HallStaffFactory(hall=hall, user=staff_here.user)
+    HallStaffFactory(hall=elsewhere, user=staff_elsewhere.user)
+    table, second_table = TableFactory(hall=hall, number=1), TableFactory(hall=hall, number=2)
+    finished = finished_session(table, owner, opponent)
+    started = timezone.now() - timedelta(minutes=10)
+    live_booking = book_directly(second_table, owner, opponent, start=started, seconds=3600)
+    live = GameSession.objects.create(reservation=live_booking, table=second_table, started_at=started)
+    booking = book_directly(table, owner, opponent, start=at(30))
+    matchup = Matchup.objects.create(player_inviting=owner, player_accepting=opponent)
+    Message.objects.create(matchup=matchup, sender=opponent, body="see you at eight")
+    invitation = Invitation.objects.create(
+        player_inviting=opponent, player_invited=owner, expires_at=timezone.now() + timedelta(minutes=5)
+    )
+    notification = Notification.objects.create(
+        recipient=owner, type=Notification.Type.INVITED, body="P invited you", sent_by=opponent
+    )
+    photo = HallPhoto.objects.create(hall=hall, image="halls/photo.png")
+    players = {
+        "owner": owner,
+        "opponent": opponent,
+        "other": other,
+        "staff_here": staff_here,
+        "staff_elsewhere": staff_elsewhere,
+    }
+    ids = {
+        "O": owner.pk,
+        "P": opponent.pk,
+        "P_name": opponent.user.username,
+        "H": hall.pk,
+        "H_slug": hall.slug,
+        "T": table.pk,
+        "S": finished.pk,
+        "L": live.pk,
+        "R": booking.pk,
+        "M": str(matchup.pk),
+        "N": notification.pk,
+        "I": invitation.pk,
+        "F": photo.pk,
+        "soon": at(2).isoformat(),
+    }
+    return World(players=players, ids=ids)
+
+
+def _everyone(status: int, anonymous: int = 401) -> dict[str, int]:
+    return {**dict.fromkeys(ACTORS, status), "anonymous": anonymous}
+
+
+def _only(allowed: dict[str, int], refused: int, anonymous: int = 401) -> dict[str, int]:
+    return {**dict.fromkeys(ACTORS, refused), **allowed, "anonymous": anonymous}
+
+
+def _upload(name: str):
+    def body(_: World) -> dict[str, Any]:
+        return {name: SimpleUploadedFile("p.png", png_bytes(), content_type="image/png")}
+
+    return body
+
+
+# (what, verb, method, path, body or a function of the world giving a multipart body, expected per actor)
+REST = [
+    ("player profile", "read", "get", "/api/players/{O}/", None, _everyone(200)),
+    ("player profile", "write", "patch", "/api/players/{O}/", _upload("profile_image"), _only({"owner": 200}, 403)),
+    ("player history", "read", "get", "/api/players/{O}/history/", None, _everyone(200)),
+    (
+        "player history",
+        "write",
+        "post",
+        "/api/players/{O}/history/",
+        {"game_session": "{S}", "winner_player": "{O}", "loser_player": "{P}", "result_winner": 5, "result_loser": 3},
+        _only({"owner": 201}, 403),
+    ),
+    ("my bookings", "read", "get", "/api/reservations/", None, _everyone(200)),
+    ("booking", "delete", "delete", "/api/reservations/{R}/", None, _only({"owner": 204, "opponent": 403}, 404)),
+    ("game session", "read", "get", "/api/game-session/{S}/", None, _only({"owner": 200, "opponent": 200}, 404)),
+    (
+        "game result dispute",
+        "write",
+        "post",
+        "/api/game-session/{S}/dispute/",
+        None,
+        # Players of the game reach the rule (nothing reported yet to dispute); nobody else learns it exists.
+        _only({"owner": 409, "opponent": 409}, 404),
+    ),
+    ("hall sessions", "read", "get", "/api/poolhouses/{H}/game-sessions/", None, _only({"staff_here": 200}, 403)),
+    (
+        "hall session",
+        "delete",
+        "delete",
+        "/api/poolhouses/{H}/game-sessions/{L}/",
+        None,
+        _only({"staff_here": 200}, 403),
+    ),
+    ("hall bookings", "read", "get", "/api/poolhouses/{H}/reservations/", None, _only({"staff_here": 200}, 403)),
+    (
+        "hall walk-in",
+        "write",
+        "post",
+        "/api/poolhouses/{H}/reservations/",
+        {"table_id": 1, "duration": 60, "start_time": "{soon}"},
+        _only({"staff_here": 201}, 403),
+    ),
+    ("top players", "read", "get", "/api/top-player/?hall={H}", None, _only({"staff_here": 200}, 403)),
+    ("top tables", "read", "get", "/api/top-table/?hall={H}", None, _only({"staff_here": 200}, 403)),
+    ("hall photos", "read", "get", "/api/poolhouses/{H}/images/", None, _everyone(200, anonymous=200)),
+    ("hall photos", "write", "post", "/api/poolhouses/{H}/images/", _upload("image"), _only({"staff_here": 201}, 403)),
+    ("hall photo", "delete", "delete", "/api/poolhouses/{H}/images/{F}/", None, _only({"staff_here": 204}, 403)),
+    ("hall reviews", "read", "get", "/api/poolhouses/{H}/ratings/", None, _everyone(200, anonymous=200)),
+    (
+        "hall reviews",
+        "write",
+        "post",
+        "/api/poolhouses/{H}/ratings/",
+        {"rate": 4, "review": "good cloth"},
+        _everyone(201),
+    ),
+    ("table schedule", "read", "get", "/api/poolhouses/{H}/tables/{T}/reserve/", None, _everyone(200, anonymous=200)),
+    ("chats", "read", "get", "/api/matchups/", None, _everyone(200)),
+    ("chat", "delete", "delete", "/api/matchups/{M}/", None, _only({"owner": 204, "opponent": 204}, 404)),
+    ("chat messages", "read", "get", "/api/matchups/{M}/chat/", None, _only({"owner": 200, "opponent": 200}, 404)),
+    (
+        "chat messages",
+        "write",
+        "post",
+        "/api/matchups/{M}/chat/",
+        {"message": "on my way"},
+        _only({"owner": 201, "opponent": 201}, 404),
+    ),
+    ("chat read mark", "write", "put", "/api/read-matchup/{M}/", None, _only({"owner": 200, "opponent": 200}, 404)),
+    ("notifications", "read", "get", "/api/notifications/", None, _everyone(200)),
+    ("notification", "write", "put", "/api/notifications/{N}/", None, _only({"owner": 200}, 404)),
+    ("received invitations", "read", "get", "/api/invitations/", None, _everyone(200)),
+    ("invitation", "write", "post", "/api/invitations/{I}/accept/", None, _only({"owner": 201}, 404)),
+    ("invitation", "delete", "post", "/api/invitations/{I}/deny/", None, _only({"owner": 204}, 404)),
+    ("player details", "read", "get", "/api/player-details/", None, _everyone(200)),
+]
+
+
+def _fill(value: Any, ids: dict[str, Any]) -> Any:
+    if isinstance(value, str):
+        if value.startswith("{") and value.endswith("}") and value[1:-1] in ids:
+            return ids[value[1:-1]]
+        return value.format(**ids)
+    if isinstance(value, dict):
+        return {key: _fill(item, ids) for key, item in value.items()}
+    return value
+
+
+def _emails_shown(data: Any) -> set[str]:
+    """Every non-empty `email` anywhere in an answer."""
+    if isinstance(data, dict):
+        found = {data["email"]} if data.get("email") else set()
+        return found.union(*(_emails_shown(value) for value in data.values()))
+    if isinstance(data, list):
+        return set().union(*(_emails_shown(item) for item in data))
+    return set()
+
+
+def test_every_row_names_every_actor() -> None:
+    for what, verb, *_, expected in REST:
+        assert set(expected) == set(ACTORS), (what, verb)
+    assert {verb for _, verb, *_ in REST} == {"read", "write", "delete"}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("actor", ACTORS)
+@pytest.mark.parametrize(
+    ("what", "verb", "method", "path", "body", "expected"), REST, ids=[f"{row[0]}-{row[1]}" for row in REST]
+)
+def test_rest(actor, what, verb, method, path, body, expected) -> None:
+    world = _world()
+    client = APIClient()
+    user = world.user(actor)
+    if user is not None:
+        client.credentials(HTTP_AUTHORIZATION=bearer(user))
+    if callable(body):
+        response = getattr(client, method)(_fill(path, world.ids), body(world), format="multipart")
+    else:
+        response = getattr(client, method)(_fill(path, world.ids), _fill(body, world.ids), format="json")
+    assert response.status_code == expected[actor], (actor, what, verb, response.content[:300])
+    if response.content:
+        payload = json.loads(response.content)
+        if response.status_code >= 400:
+            assert set(payload) >= {"error", "detail"}
+        own = {user.email} if user is not None else set()
+        assert _emails_shown(payload) <= own, (actor, what, _emails_shown(payload))
+
+
+# --- Socket actions ----------------------------------------------------------------------------------
+# Each is a frame the actor sends on their own socket, and a check in the database of whether it acted.
+# Anonymous cannot open a socket at all (closed with 4401).
+
+
+def _message_sent(world: World, frames: list[dict]) -> bool:
+    return Message.objects.filter(matchup_id=world.ids["M"], body="socket hello").exists()
+
+
+def _invitation_accepted(world: World, frames: list[dict]) -> bool:
+    return Invitation.objects.get(pk=world.ids["I"]).status == Invitation.Status.ACCEPTED
+
+
+def _invitation_denied(world: World, frames: list[dict]) -> bool:
+    return Invitation.objects.get(pk=world.ids["I"]).status == Invitation.Status.DENIED
+
+
+def _board_shown(world: World, frames: list[dict]) -> bool:
+    return any(frame.get("protocol") == "board_snapshot" for frame in frames)
+
+
+SOCKET = [
+    (
+        "hall board",
+        "read",
+        {"action": "poolhouse", "protocol": "initial", "poolhouseName": "{H_slug}"},
+        _board_shown,
+        {"owner", "opponent", "other", "staff_here", "staff_elsewhere"},
+    ),
+    (
+        "chat message",
+        "write",
+        {"action": "matchup", "message": "socket hello", "matchup_id": "{M}", "opponent_username": "x"},
+        _message_sent,
+        {"owner", "opponent"},
+    ),
+    (
+        "invitation accept",
+        "write",
+        {"action": "matchmake", "invite_sender_username": "{P_name}", "invite_response": "accept"},
+        _invitation_accepted,
+        {"owner"},
+    ),
+    (
+        "invitation deny",
+        "delete",
+        {"action": "matchmake", "invite_sender_username": "{P_name}", "invite_response": "deny"},
+        _invitation_denied,
+        {"owner"},
+    ),
+]
+
+
+async def _open(user) -> WebsocketCommunicator:
+    ticket = await database_sync_to_async(ws_ticket_issue)(user=user) if user is not None else ""
+    communicator = WebsocketCommunicator(application, f"/ws/base/?uuid={ticket}", headers=[(b"host", b"testserver")])
+    connected, _ = await communicator.connect(timeout=5)
+    assert connected
+    return communicator
+
+
+async def _frames(communicator: WebsocketCommunicator, seconds: float = 1.5) -> list[dict]:
+    """Every frame within `seconds` (waiting with receive_nothing keeps the app alive)."""
+    frames = []
+    deadline = asyncio.get_running_loop().time() + seconds
+    while asyncio.get_running_loop().time() < deadline:
+        if not await communicator.receive_nothing(timeout=0.1):
+            frames.append(await communicator.receive_json_from(timeout=1))
+    return frames
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("actor", ACTORS)
+@pytest.mark.parametrize(("what", "verb", "frame", "acted", "allowed"), SOCKET, ids=[row[0] for row in SOCKET])
+async def test_socket(actor, what, verb, frame, acted, allowed) -> None:
+    world = await database_sync_to_async(_world)()
+    communicator = await _open(world.user(actor))
+    try:
+        if actor == "anonymous":
+            closed = await communicator.receive_output(timeout=5)
+            assert (closed["type"], closed.get("code")) == ("websocket.close", 4401)
+            return
+        await communicator.send_json_to(_fill(frame, world.ids))
+        frames = await _frames(communicator)
+        errors = [each for each in frames if each.get("type") == "error"]
+        done = await database_sync_to_async(acted)(world, frames)
+        assert _emails_shown(frames) <= {world.user(actor).email}, (actor, what)
+        if actor in allowed:
+            assert not errors and done, (actor, what, errors)
+        else:
+            assert errors and errors[0].get("error"), (actor, what)
+            assert not done, (actor, what)
+    finally:
+        await communicator.disconnect()
