@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from typing import Any
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
@@ -18,6 +18,7 @@ from apps.accounts import selectors, serializers, services
 from apps.accounts.exceptions import NotYourPlayer
 from apps.accounts.models import Player
 from apps.core.apis import request_user, validated
+from apps.core.schema import DetailSerializer, ErrorSerializer
 from apps.core.throttling import ScopedThrottle
 
 
@@ -42,7 +43,7 @@ class ActivateApi(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list[type] = []
 
-    @extend_schema(request=None, responses={200: OpenApiResponse(description="Activated")})
+    @extend_schema(request=None, responses={200: DetailSerializer, 400: ErrorSerializer})
     def get(self, request: Request, uid: str, token: str) -> Response:
         services.user_activate(uid=uid, token=token)
         return Response({"detail": "Your account is active. You can log in now."})
@@ -50,14 +51,16 @@ class ActivateApi(APIView):
 
 class LoginApi(_Throttled, TokenObtainPairView):
     throttle_scope = "login"
+    answers_bad_credentials = True  # 401 for a wrong password (documented in the schema)
 
 
 class RefreshApi(_Throttled, TokenRefreshView):
     throttle_scope = "login"
+    answers_bad_credentials = True
 
 
 class VerifyApi(TokenVerifyView):
-    pass
+    answers_bad_credentials = True
 
 
 class CurrentUserApi(APIView):
@@ -76,6 +79,7 @@ class GoogleAuthApi(_Throttled, APIView):
     permission_classes = [AllowAny]
     authentication_classes: list[type] = []
     throttle_scope = "login"
+    answers_bad_credentials = True
 
     @extend_schema(
         request=serializers.GoogleAuthInputSerializer, responses={200: serializers.GoogleAuthOutputSerializer}
@@ -93,7 +97,7 @@ class GetCodeApi(_Throttled, APIView):
     permission_classes = [AllowAny]
     throttle_scope = "codes"
 
-    @extend_schema(request=serializers.EmailInputSerializer, responses={200: OpenApiResponse(description="Sent")})
+    @extend_schema(request=serializers.EmailInputSerializer, responses={200: DetailSerializer})
     def post(self, request: Request) -> Response:
         data = validated(serializers.EmailInputSerializer, request.data)
         if request.user.is_authenticated:
@@ -121,7 +125,7 @@ class SetForgetPasswordApi(_Throttled, APIView):
     authentication_classes: list[type] = []
     throttle_scope = "codes"
 
-    @extend_schema(request=serializers.SetForgetPasswordInputSerializer, responses={200: OpenApiResponse()})
+    @extend_schema(request=serializers.SetForgetPasswordInputSerializer, responses={200: DetailSerializer})
     def post(self, request: Request) -> Response:
         data = validated(serializers.SetForgetPasswordInputSerializer, request.data)
         services.password_set_with_key(email=data["email"], key=data["key"], password=data["password"])
@@ -140,7 +144,7 @@ class VerifyCodeApi(_Throttled, APIView):
 class SetGooglePasswordApi(_Throttled, APIView):
     throttle_scope = "codes"
 
-    @extend_schema(request=serializers.SetGooglePasswordInputSerializer, responses={200: OpenApiResponse()})
+    @extend_schema(request=serializers.SetGooglePasswordInputSerializer, responses={200: DetailSerializer})
     def post(self, request: Request) -> Response:
         data = validated(serializers.SetGooglePasswordInputSerializer, request.data)
         services.password_set_with_key(user=request_user(request), key=data["key"], password=data["password"])

@@ -36,6 +36,10 @@ class JWTScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call
         }
 
 
+class DetailSerializer(serializers.Serializer):
+    detail = serializers.CharField(help_text="A sentence for people.")
+
+
 class ErrorSerializer(serializers.Serializer):
     error = serializers.CharField(help_text="Machine-readable code, e.g. VALIDATION_ERROR, NOT_FOUND, THROTTLED.")
     detail = serializers.CharField(help_text="A sentence for people.")
@@ -60,6 +64,15 @@ _SENTENCES = {
 
 
 class AutoSchema(SpectacularAutoSchema):
+    def _map_serializer_field(self, field: Any, direction: str, bypass_extensions: bool = False) -> dict[str, Any]:
+        # Opening hours are wall-clock "HH:MM:SS" without an offset (OpenAPI's `time` format requires one).
+        if isinstance(field, serializers.TimeField):
+            schema = {"type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9](:[0-5][0-9])?$", "example": "10:00:00"}
+            if field.read_only:
+                schema["readOnly"] = True
+            return schema
+        return super()._map_serializer_field(field, direction, bypass_extensions)
+
     def _resolve_path_parameters(self, variables: list[str]) -> list[dict[str, Any]]:
         parameters = super()._resolve_path_parameters(variables)
         for parameter in parameters:
@@ -73,15 +86,19 @@ class AutoSchema(SpectacularAutoSchema):
     def _error_statuses(self, operation: dict[str, Any]) -> list[int]:
         statuses = [503]
         reads_input = "requestBody" in operation or any(p["in"] == "query" for p in operation.get("parameters", []))
-        if reads_input or self.method in ("POST", "PUT", "PATCH", "DELETE"):
+        writes = self.method in ("POST", "PUT", "PATCH", "DELETE")
+        if reads_input or writes:
             statuses.append(400)
+        if writes:
+            statuses.append(409)
         if "requestBody" in operation:
             statuses.append(415)
-        if self.view.get_authenticators():
+        if self.view.get_authenticators() or getattr(self.view, "answers_bad_credentials", False):
             statuses.append(401)
             if not all(isinstance(p, AllowAny) for p in self.view.get_permissions()):
                 statuses.append(403)
-        if any(p["in"] == "path" for p in operation.get("parameters", [])):
+        # Path ids, ids in the input and pages past the end are all 404s.
+        if reads_input or any(p["in"] == "path" for p in operation.get("parameters", [])):
             statuses.append(404)
         if self.view.get_throttles():
             statuses.append(429)

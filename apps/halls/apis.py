@@ -68,6 +68,7 @@ class HallRatingsApi(generics.GenericAPIView):
     def get_queryset(self) -> Any:
         return selectors.hall_ratings(hall=selectors.hall_get(hall_id=self.kwargs["hall_id"]))
 
+    @extend_schema(responses=serializers.HallRatingSerializer(many=True))
     def get(self, request: Request, hall_id: str) -> Response:
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
@@ -86,7 +87,10 @@ class HallFilterRatingsApi(generics.GenericAPIView):
     permission_classes = [AllowAny]
     serializer_class = serializers.HallRatingSerializer
 
-    @extend_schema(parameters=[OpenApiParameter("filter", int, description="Stars, 1 to 5.", required=True)])
+    @extend_schema(
+        parameters=[OpenApiParameter("filter", int, description="Stars, 1 to 5.", required=True)],
+        responses=serializers.HallRatingSerializer(many=True),
+    )
     def get(self, request: Request, hall_id: str) -> Response:
         stars = validated(serializers.RatingFilterInputSerializer, request.query_params)["filter"]
         ratings = selectors.hall_ratings(hall=selectors.hall_get(hall_id=hall_id), stars=stars)

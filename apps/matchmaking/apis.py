@@ -2,8 +2,9 @@
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import generics, status
+from rest_framework import serializers as drf_serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -129,6 +130,7 @@ class MatchupListApi(generics.GenericAPIView):
     def get_serializer_context(self) -> dict[str, Any]:
         return {**super().get_serializer_context(), "player": _me(self.request)}
 
+    @extend_schema(responses=serializers.MatchupSerializer(many=True))
     def get(self, request: Request) -> Response:
         page = self.paginate_queryset(selectors.matchups_of(player=_me(request)))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
@@ -148,6 +150,7 @@ class ChatApi(generics.GenericAPIView):
     def get_throttles(self) -> list[Any]:
         return [ScopedThrottle()] if self.request.method == "POST" else []
 
+    @extend_schema(responses=serializers.MessageSerializer(many=True))
     def get(self, request: Request, matchup_id: str) -> Response:
         matchup = services.matchup_of_member(matchup_id=matchup_id, player=_me(request))
         page = self.paginate_queryset(selectors.chat_messages(matchup=matchup))
@@ -161,7 +164,10 @@ class ChatApi(generics.GenericAPIView):
 
 
 class ReadMatchupApi(APIView):
-    @extend_schema(request=None, responses={200: None})
+    @extend_schema(
+        request=None,
+        responses={200: inline_serializer("MatchupRead", fields={"read": drf_serializers.BooleanField()})},
+    )
     def put(self, request: Request, matchup_id: str) -> Response:
         services.matchup_mark_read(matchup_id=matchup_id, player=_me(request))
         return Response({"read": True})

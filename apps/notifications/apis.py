@@ -12,6 +12,7 @@ from apps.notifications import selectors, serializers, services
 class NotificationListApi(generics.GenericAPIView):
     serializer_class = serializers.NotificationSerializer
 
+    @extend_schema(responses=serializers.NotificationSerializer(many=True))
     def get(self, request: Request) -> Response:
         notifications = selectors.notifications_of(recipient=player_require(request_user(request)))
         page = self.paginate_queryset(notifications)

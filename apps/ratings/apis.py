@@ -49,18 +49,22 @@ class DisputeApi(APIView):
 
 
 class LeaderboardApi(generics.GenericAPIView):
-    """Ranking by rating: `global` (paged), `hall` (players who played there, paged), `around` me."""
+    """Ranking by rating: `global`, `hall` (players who played there), `around` me (one page: the players
+    just above and below me). Every scope answers in the paged shape."""
 
     serializer_class = serializers.LeaderboardRowSerializer
 
-    @extend_schema(parameters=[serializers.LeaderboardInputSerializer])
+    @extend_schema(
+        parameters=[serializers.LeaderboardInputSerializer], responses=serializers.LeaderboardRowSerializer(many=True)
+    )
     def get(self, request: Request) -> Response:
         query = validated(serializers.LeaderboardInputSerializer, request.query_params)
         if query["scope"] == "around":
             first_rank, players = selectors.leaderboard_around(player=player_require(request_user(request)))
             for offset, player in enumerate(players):
                 player.rank = first_rank + offset  # type: ignore[attr-defined]
-            return Response(self.get_serializer(players, many=True).data)
+            rows = self.get_serializer(players, many=True).data
+            return Response({"count": len(rows), "next": None, "previous": None, "results": rows})
         if query["scope"] == "hall":
             if "hall" not in query:
                 raise DomainError("Say which hall with ?hall=<id>.", code="HALL_REQUIRED")

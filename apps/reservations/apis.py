@@ -63,6 +63,7 @@ class TableReserveApi(APIView):
 class MyReservationsApi(generics.GenericAPIView):
     serializer_class = serializers.ReservationSerializer
 
+    @extend_schema(responses=serializers.ReservationSerializer(many=True))
     def get(self, request: Request) -> Response:
         reservations = selectors.reservations_of_player(player=player_require(request_user(request)))
         page = self.paginate_queryset(reservations)

@@ -161,8 +161,9 @@ SESSIONS_SCHEDULE_HORIZON_SECONDS = env.int("SESSIONS_SCHEDULE_HORIZON_SECONDS",
 # A task a dead worker had taken (kill -9, lost host) goes back to the queue after this long. It must
 # exceed the horizon, or an exact-time task waiting for its ETA would be handed out twice; the tasks
 # re-check their row, so a redelivered one is a no-op, and the sweep does not wait for it anyway.
+_VISIBILITY_DEFAULT = max(3600, 4 * SESSIONS_SCHEDULE_HORIZON_SECONDS)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=max(3600, 4 * SESSIONS_SCHEDULE_HORIZON_SECONDS)),
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=_VISIBILITY_DEFAULT),
     # How often a worker looks for such tasks (one cheap Redis scan).
     "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_SECONDS", default=60),
     "unacked_restore_throttle": 1,
@@ -212,7 +213,6 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "apps.core.schema.AutoSchema",
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "apps.core.exceptions.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "apps.core.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,

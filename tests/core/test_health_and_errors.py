@@ -50,3 +50,10 @@ def test_openapi_schema_and_swagger_ui_are_served(api):
     docs = api.get("/api/docs/")
     assert docs.status_code == 200
     assert b"swagger" in docs.content.lower()
+
+
+def test_an_unmatched_url_is_a_json_404_envelope(api):
+    response = api.get("/api/poolhouses/not-a-number/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json() == {"error": "NOT_FOUND", "detail": "Not found."}

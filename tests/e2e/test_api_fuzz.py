@@ -8,9 +8,11 @@ error, carry a status the schema declares for that operation, and match the decl
 
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
 from apps.matchmaking.models import Invitation, Matchup
 from apps.notifications.models import Notification
@@ -34,7 +36,8 @@ def _world() -> tuple[str, dict[str, list]]:
     session = finished_session(table, me, rival)
     reservation = book_directly(table, me, rival, start=at(30))
     matchup = Matchup.objects.create(player_inviting=me, player_accepting=rival)
-    invitation = Invitation.objects.create(player_inviting=stranger, player_invited=me)
+    expires = timezone.now() + timedelta(minutes=30)
+    invitation = Invitation.objects.create(player_inviting=stranger, player_invited=me, expires_at=expires)
     notification = Notification.objects.create(recipient=me, type=Notification.Type.INVITED, body="hi", sent_by=rival)
     ids = {
         "hall_id": [hall.pk, other_hall.pk],

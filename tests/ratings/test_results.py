@@ -207,7 +207,7 @@ def test_leaderboards_global_hall_and_around_me(client_for, table):
     assert top["results"][0]["id"] == players[-1].id and top["results"][0]["rank"] == 1
     hall = client.get("/api/leaderboard/", {"scope": "hall", "hall": table.hall_id}).json()
     assert [row["id"] for row in hall["results"]] == [players[1].id, players[0].id]
-    around = client.get("/api/leaderboard/", {"scope": "around"}).json()
+    around = client.get("/api/leaderboard/", {"scope": "around"}).json()["results"]
     ids = [row["id"] for row in around]
     assert ids == [p.id for p in reversed(players[2:13])]
     mine = next(row for row in around if row["id"] == me.id)
