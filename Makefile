@@ -37,6 +37,7 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy .
 	VENV=$(VENV) bash deploy/lint.sh
+	VENV=$(VENV) bash deploy/audit.sh
 
 # Benchmarks print figures beside a baseline measured in the same run (see bench/ and the README).
 BENCHES := bench/rest_hot_path.py bench/push_latency.py bench/socket_capacity.py bench/on_time_sessions.py bench/matchmaking_list.py bench/soak.py

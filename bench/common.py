@@ -19,6 +19,8 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH_DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "mysql://root@127.0.0.1:3306/strikem_bench")
 BENCH_REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/8")
 QUICK = os.environ.get("BENCH_MODE", "quick") != "full"
+# BENCH_PROFILE=1: benchmarks that support it sample their server with py-spy in an extra pass.
+PROFILE = os.environ.get("BENCH_PROFILE") == "1"
 
 
 def bench_env(**extra: str) -> dict[str, str]:
@@ -180,3 +182,47 @@ def gunicorn_command(port: int) -> list[str]:
         "--access-logfile",
         "/dev/null",
     ]
+
+
+@contextmanager
+def profiled(name: str, pid: int, seconds: int) -> Iterator[None]:
+    """Sample `pid` and its children with py-spy while the body runs, then print the functions present
+    in the largest share of samples (inclusive), and keep the raw stacks in var/."""
+    output = ROOT / "var" / f"profile-{name}.txt"
+    command = ["py-spy", "record", "--subprocesses", "--nonblocking", "--format", "raw", "-r", "250"]
+    sampler = subprocess.Popen(
+        [*command, "-d", str(seconds), "-o", str(output), "-p", str(pid)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        yield
+    finally:
+        sampler.wait(timeout=seconds + 30)
+    print_profile(output, title=f"py-spy: where {name} spends its time")
+
+
+def print_profile(path: Path, *, title: str, top: int = 14) -> None:
+    """Inclusive share of samples per function (a function counts once per stack), busiest first."""
+    totals: dict[str, int] = {}
+    samples = 0
+    for line in path.read_text().splitlines():
+        stack, _, count_text = line.rpartition(" ")
+        if not stack or not count_text.isdigit():
+            continue
+        count = int(count_text)
+        samples += count
+        frames = {frame.split(" (")[0] + " (" + frame.split(" (")[-1].split(":")[0] for frame in stack.split(";")}
+        for frame in frames:
+            totals[frame] = totals.get(frame, 0) + count
+    if not samples:
+        print(f"\n{title}: no samples")
+        return
+    print(f"\n{title} ({samples} samples)")
+    interesting = [
+        (count, frame)
+        for frame, count in totals.items()
+        if not any(noise in frame for noise in ("<module>", "run (", "_bootstrap", "handle_request", "accept ("))
+    ]
+    for count, frame in sorted(interesting, reverse=True)[:top]:
+        print(f"  {100 * count / samples:5.1f}%  {frame}")

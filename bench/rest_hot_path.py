@@ -12,12 +12,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import (
+    PROFILE,
     QUICK,
     access_token,
     free_port,
     gunicorn_command,
     print_table,
     process,
+    profiled,
     ratio,
     setup_django,
     wrk,
@@ -95,7 +97,7 @@ def main() -> None:
     queries = _queries_per_request([small.pk, large.pk])
     port = free_port()
     command = gunicorn_command(port)
-    with process("gunicorn-rest", command, port):
+    with process("gunicorn-rest", command, port) as server:
         base = f"http://127.0.0.1:{port}"
         headers = {"Authorization": f"JWT {token}"}
         wrk(f"{base}/health/live/", seconds=2, connections=CONNECTIONS)  # warm up both
@@ -104,6 +106,9 @@ def main() -> None:
         tables = wrk(
             f"{base}/api/poolhouses/{hall.pk}/tables/", seconds=SECONDS, connections=CONNECTIONS, headers=headers
         )
+        if PROFILE:
+            with profiled("the tables list", server.pid, 10):
+                wrk(f"{base}/api/poolhouses/{hall.pk}/tables/", seconds=10, connections=CONNECTIONS, headers=headers)
     rows = [
         ("req/s", f"{tables['rps']:.0f}", f"{bare['rps']:.0f}", ratio(tables["rps"], bare["rps"])),
         ("p50 latency", f"{tables['p50']:.1f} ms", f"{bare['p50']:.1f} ms", ratio(tables["p50"], bare["p50"])),

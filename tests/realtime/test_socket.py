@@ -35,8 +35,11 @@ async def _open(user=None, *, ticket=None, subprotocols=None, origin=None):
 
 
 async def _closed_with(communicator) -> int:
+    """The close code the server sent; then the client side goes away too, as a real client's does, so
+    no consumer is left waiting on the channel layer when the test's event loop closes."""
     output = await communicator.receive_output(timeout=5)
     assert output["type"] == "websocket.close"
+    await communicator.disconnect()
     return output.get("code")
 
 
