@@ -189,7 +189,8 @@ def profiled(name: str, pid: int, seconds: int) -> Iterator[None]:
     """Sample `pid` and its children with py-spy while the body runs, then print the functions present
     in the largest share of samples (inclusive), and keep the raw stacks in var/."""
     output = ROOT / "var" / f"profile-{name}.txt"
-    command = ["py-spy", "record", "--subprocesses", "--nonblocking", "--format", "raw", "-r", "250"]
+    py_spy = str(Path(sys.executable).parent / "py-spy")
+    command = [py_spy, "record", "--subprocesses", "--gil", "--nonblocking", "--format", "raw", "-r", "250"]
     sampler = subprocess.Popen(
         [*command, "-d", str(seconds), "-o", str(output), "-p", str(pid)],
         stdout=subprocess.DEVNULL,
@@ -202,8 +203,9 @@ def profiled(name: str, pid: int, seconds: int) -> Iterator[None]:
     print_profile(output, title=f"py-spy: where {name} spends its time")
 
 
-def print_profile(path: Path, *, title: str, top: int = 14) -> None:
-    """Inclusive share of samples per function (a function counts once per stack), busiest first."""
+def print_profile(path: Path, *, title: str, top: int = 18) -> None:
+    """Inclusive share of the samples per function (a function counts once per stack), busiest first,
+    leaving out the server's own outer frames (Gunicorn's loop, Django's handler and middleware chain)."""
     totals: dict[str, int] = {}
     samples = 0
     for line in path.read_text().splitlines():
@@ -212,17 +214,14 @@ def print_profile(path: Path, *, title: str, top: int = 14) -> None:
             continue
         count = int(count_text)
         samples += count
-        frames = {frame.split(" (")[0] + " (" + frame.split(" (")[-1].split(":")[0] for frame in stack.split(";")}
+        frames = {frame.split(" (")[0] + " (" + frame.split(" (")[-1].split(":")[0] + ")" for frame in stack.split(";")}
         for frame in frames:
             totals[frame] = totals.get(frame, 0) + count
     if not samples:
         print(f"\n{title}: no samples")
         return
-    print(f"\n{title} ({samples} samples)")
-    interesting = [
-        (count, frame)
-        for frame, count in totals.items()
-        if not any(noise in frame for noise in ("<module>", "run (", "_bootstrap", "handle_request", "accept ("))
-    ]
-    for count, frame in sorted(interesting, reverse=True)[:top]:
+    print(f"\n{title} ({samples} samples while holding the GIL, i.e. CPU in Python)")
+    outer = ("process ", "(gunicorn/", "(<frozen", "(django/core/handlers", "(django/utils/deprecation", "(threading")
+    inner = [(count, frame) for frame, count in totals.items() if not any(part in frame for part in outer)]
+    for count, frame in sorted(inner, reverse=True)[:top]:
         print(f"  {100 * count / samples:5.1f}%  {frame}")

@@ -12,12 +12,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import (
     BENCH_REDIS_URL,
+    PROFILE,
     QUICK,
     access_token,
     free_port,
     gunicorn_command,
     print_table,
     process,
+    profiled,
     ratio,
     setup_django,
     summary,
@@ -132,17 +134,15 @@ def main() -> None:
     web_port, asgi_port = free_port(), free_port()
     gunicorn = gunicorn_command(web_port)
     daphne = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(asgi_port), "strikem.asgi:application"]
-    with process("gunicorn-push", gunicorn, web_port), process("daphne-push", daphne, asgi_port):
-        pushes = asyncio.run(
-            _measure(
-                f"ws://127.0.0.1:{asgi_port}",
-                f"http://127.0.0.1:{web_port}",
-                invitee_id,
-                tickets[:-1],
-                tickets[-1],
-                tokens,
-            )
+    with process("gunicorn-push", gunicorn, web_port) as web, process("daphne-push", daphne, asgi_port):
+        measure = _measure(
+            f"ws://127.0.0.1:{asgi_port}", f"http://127.0.0.1:{web_port}", invitee_id, tickets[:-1], tickets[-1], tokens
         )
+        if PROFILE:  # the pushes are measured while sampled: figures are then only for the profile
+            with profiled("an invitation request", web.pid, 20):
+                pushes = asyncio.run(measure)
+        else:
+            pushes = asyncio.run(measure)
     round_trips = asyncio.run(_redis_round_trips(len(pushes)))
     push, base = summary(pushes), summary(round_trips)
     rows = [
