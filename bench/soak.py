@@ -43,7 +43,7 @@ from bench.common import (
     summary,
 )
 
-SECONDS = 40 if QUICK else 600
+SECONDS = 30 if QUICK else 600
 WARM_UP_SECONDS = 5
 REST_PER_SECOND = 20
 CONNECTED = 100  # players 0..99 keep a socket open; players 100..199 send the invitations

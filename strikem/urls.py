@@ -8,6 +8,7 @@ from apps.accounts.urls import api_urlpatterns as accounts_api
 from apps.accounts.urls import auth_urlpatterns, users_urlpatterns
 from apps.core.health import health, liveness
 from apps.core.observability import metrics
+from apps.core.outage import not_found
 from apps.core.routes import route
 from apps.halls.urls import urlpatterns as halls_api
 from apps.matchmaking.urls import urlpatterns as matchmaking_api
@@ -29,6 +30,8 @@ urlpatterns = [
     path("auth/", include(auth_urlpatterns)),
     path("users/", include(users_urlpatterns)),
     path("api/", include(accounts_api + halls_api + reservations_api + matchmaking_api)),
+    # Anything else under the API prefixes is the JSON 404 envelope, in development (DEBUG) too.
+    re_path(r"^(api|auth|users)/", not_found),
 ]
 
 if settings.SERVE_MEDIA:

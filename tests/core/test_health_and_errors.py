@@ -52,8 +52,11 @@ def test_openapi_schema_and_swagger_ui_are_served(api):
     assert b"swagger" in docs.content.lower()
 
 
-def test_an_unmatched_url_is_a_json_404_envelope(api):
-    response = api.get("/api/poolhouses/not-a-number/")
+@pytest.mark.parametrize("debug", [False, True])
+@pytest.mark.parametrize("path", ["/api/poolhouses/not-a-number/", "/users/nothing-here/", "/auth/x"])
+def test_an_unmatched_url_is_a_json_404_envelope(api, settings, debug, path):
+    settings.DEBUG = debug  # `make run` runs with DEBUG on; the web client still gets the envelope
+    response = api.get(path)
     assert response.status_code == 404
     assert response["Content-Type"].startswith("application/json")
     assert response.json() == {"error": "NOT_FOUND", "detail": "Not found."}
