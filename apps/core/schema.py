@@ -67,7 +67,8 @@ class AutoSchema(SpectacularAutoSchema):
     def _map_serializer_field(self, field: Any, direction: str, bypass_extensions: bool = False) -> dict[str, Any]:
         # Opening hours are wall-clock "HH:MM:SS" without an offset (OpenAPI's `time` format requires one).
         if isinstance(field, serializers.TimeField):
-            schema = {"type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9](:[0-5][0-9])?$", "example": "10:00:00"}
+            schema: dict[str, Any] = {"type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9](:[0-5][0-9])?$"}
+            schema["example"] = "10:00:00"
             if field.read_only:
                 schema["readOnly"] = True
             return schema
