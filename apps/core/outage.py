@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from django.db import InterfaceError, OperationalError, close_old_connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 
 from apps.core.exceptions import error_body
 
@@ -58,6 +59,7 @@ def _outage() -> JsonResponse:
     return unavailable_response()
 
 
+@csrf_exempt  # also the catch-all route under the API prefixes, where any method may arrive
 def not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
     return JsonResponse(error_body("NOT_FOUND", "Not found."), status=404)
 

@@ -3,9 +3,11 @@
 - One security scheme (`jwtAuth`) for the access token, whichever JWT class a view uses; the header
   takes `Bearer <access>` (and the web client's `JWT <access>`).
 - Path parameters are typed by what their route accepts (digits are integers, uuids are uuids).
-- Every operation lists the error envelopes it can answer with: 400 for operations that read input,
-  401 wherever a token is read, 403 where a signed-in user may still be refused, 404 where the path
-  names an object, 415 for bodies, 429 for throttled calls, 503 when the database is unreachable.
+- Every operation lists the error envelopes it can answer with: 400 where it reads input or writes,
+  409 where it writes, 401 wherever a token or credentials are read, 403 where a signed-in user may
+  still be refused, 404 where the path or the input names an object (or a page past the last), 415 for
+  bodies, 429 for throttled calls, 503 while the database or Redis is unreachable. Schemathesis checks
+  the live API against all of it (tests/e2e/test_api_fuzz.py).
 """
 
 from typing import Any

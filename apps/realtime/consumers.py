@@ -76,7 +76,7 @@ class BaseConsumer(AsyncJsonWebsocketConsumer):
         4503, try again later, instead of dying with an internal error; stored data is untouched."""
         try:
             await super().__call__(scope, receive, send)
-        except (redis.ConnectionError, redis.TimeoutError, OSError):
+        except (redis.ConnectionError, redis.TimeoutError):
             logger.warning("socket closed: Redis unreachable")
             self._uncount()
             if not self.accepted:

@@ -1,4 +1,5 @@
 import pytest
+from django.test import Client
 
 pytestmark = pytest.mark.django_db
 
@@ -57,6 +58,12 @@ def test_openapi_schema_and_swagger_ui_are_served(api):
 def test_an_unmatched_url_is_a_json_404_envelope(api, settings, debug, path):
     settings.DEBUG = debug  # `make run` runs with DEBUG on; the web client still gets the envelope
     response = api.get(path)
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json() == {"error": "NOT_FOUND", "detail": "Not found."}
+    # Any method: the route answers before any CSRF check (the API uses tokens, not cookies).
+    client = Client(enforce_csrf_checks=True)
+    response = client.delete(path)
     assert response.status_code == 404
     assert response["Content-Type"].startswith("application/json")
     assert response.json() == {"error": "NOT_FOUND", "detail": "Not found."}
