@@ -5,6 +5,7 @@ from django.db.models import Avg, Count, FloatField, IntegerField, OuterRef, Pre
 from django.db.models.functions import Coalesce
 
 from apps.accounts.models import Player, User
+from apps.core.compiled import CompiledValues
 from apps.core.geo import bounding_box, great_circle_m
 from apps.halls.exceptions import HallNotFound
 from apps.halls.models import HallPhoto, HallRating, HallStaff, PoolHouse, PoolTable
@@ -116,28 +117,50 @@ PLAYER_ROW_FIELDS = (
 )
 
 
+# Compiled once per process (apps/core/compiled.py): the ORM built and compiled these three queries on every
+# request, the largest share of this path's CPU. Marker values stand where the parameters go.
+_HALL = -7_000_001
+_TABLE_ROWS = CompiledValues(
+    lambda hall_id: PoolTable.objects.filter(hall_id=hall_id).order_by("number").values(*_TABLE_FIELDS),
+    hall_id=_HALL,
+)
+_RUNNING_ROWS = CompiledValues(
+    lambda hall_id: (
+        GameSession.objects.filter(table__hall_id=hall_id, ended_at__isnull=True).order_by().values(*_SESSION_FIELDS)
+    ),
+    hall_id=_HALL,
+)
+_PLAYER_ROWS: dict[int, CompiledValues] = {}  # by the number of players asked for
+
+
+def _player_rows(player_ids: list[int]) -> list[dict[str, Any]]:
+    query = _PLAYER_ROWS.get(len(player_ids))
+    if query is None:
+        markers = {f"p{n}": _HALL - 1 - n for n in range(len(player_ids))}
+        query = _PLAYER_ROWS.setdefault(
+            len(player_ids),
+            CompiledValues(
+                lambda **ids: Player.objects.filter(pk__in=list(ids.values())).values(*PLAYER_ROW_FIELDS), **markers
+            ),
+        )
+    return query(**{f"p{n}": player_id for n, player_id in enumerate(player_ids)})
+
+
 def hall_table_rows(
     *, hall_id: int
 ) -> tuple[list[dict[str, Any]], dict[int, dict[str, Any]], dict[int, dict[str, Any]]]:
     """The hall's tables, their running sessions (by table id) and those sessions' players (by id), as
     plain rows: three short queries whatever the number of tables, no model instances. This is the hall
-    page's hot path (bench/rest_hot_path.py): shallow `.values()` keep the ORM's query building cheap."""
-    tables = list(PoolTable.objects.filter(hall_id=hall_id).order_by("number").values(*_TABLE_FIELDS))
-    running = {
-        row["table_id"]: row
-        for row in GameSession.objects.filter(table__hall_id=hall_id, ended_at__isnull=True)
-        .order_by()
-        .values(*_SESSION_FIELDS)
-    }
-    player_ids = {
-        player_id
-        for row in running.values()
-        for player_id in (row["reservation__player_reserving_id"], row["reservation__other_player_id"])
-        if player_id is not None
-    }
-    players = (
-        {row["id"]: row for row in Player.objects.filter(pk__in=player_ids).values(*PLAYER_ROW_FIELDS)}
-        if player_ids
-        else {}
+    page's hot path (bench/rest_hot_path.py): the queries are compiled once, each request binds and fetches."""
+    tables = _TABLE_ROWS(hall_id=int(hall_id))
+    running = {row["table_id"]: row for row in _RUNNING_ROWS(hall_id=int(hall_id))}
+    player_ids = sorted(
+        {
+            player_id
+            for row in running.values()
+            for player_id in (row["reservation__player_reserving_id"], row["reservation__other_player_id"])
+            if player_id is not None
+        }
     )
+    players = {row["id"]: row for row in _player_rows(player_ids)} if player_ids else {}
     return tables, running, players

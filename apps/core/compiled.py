@@ -1,0 +1,62 @@
+"""`.values()` queries compiled once per process: for the hot read paths, where the ORM's building and
+compiling of the same query on every request was the largest share of the CPU (py-spy, bench/).
+
+A query is written as a normal queryset with marker values in place of its parameters; the first call
+compiles it (for the database alias the router picks) and remembers where each marker sits in the
+parameter list. Later calls only put the real values in those places, execute, and convert the rows with
+the ORM's own converters, so the rows are exactly what `.values()` would give.
+"""
+
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.db import connections, router
+from django.db.models import QuerySet
+
+
+class CompiledValues:
+    def __init__(self, build: Callable[..., QuerySet[Any]], **markers: Any) -> None:
+        """`build(**markers)` returns the `.values()` queryset; every marker is a value that appears in the
+        query's parameters exactly where that argument goes (and nowhere else). It must be a value the field
+        accepts: the ORM drops a comparison with an out-of-range number, and then the marker is missing."""
+        self._build = build
+        self._markers = markers
+        self._compiled: dict[str, tuple[str, list[Any], dict[str, list[int]], list[str], Any, Any]] = {}
+        self._lock = threading.Lock()
+        self._model: Any = None
+
+    def _entry(self) -> tuple[str, tuple[str, list[Any], dict[str, list[int]], list[str], Any, Any]]:
+        alias = router.db_for_read(self._model) if self._model is not None else None
+        entry = self._compiled.get(alias) if alias is not None else None
+        if entry is not None and alias is not None:
+            return alias, entry
+        queryset = self._build(**self._markers)
+        alias = queryset.db
+        query = queryset.query
+        compiler = query.get_compiler(alias)
+        sql, params = compiler.as_sql()
+        places = {name: [i for i, p in enumerate(params) if p == marker] for name, marker in self._markers.items()}
+        missing = [name for name, found in places.items() if not found]
+        if missing:
+            raise ValueError(f"markers not found in the compiled query: {missing}")
+        names = [*query.extra_select, *query.values_select, *query.annotation_select]
+        converters = compiler.get_converters([s[0] for s in compiler.select[0 : compiler.col_count]])
+        entry = (sql, list(params), places, names, compiler, converters)
+        with self._lock:
+            self._compiled[alias] = entry
+            self._model = queryset.model
+        return alias, entry
+
+    def __call__(self, **values: Any) -> list[dict[str, Any]]:
+        alias, (sql, params, places, names, compiler, converters) = self._entry()
+        bound = list(params)
+        for name, indexes in places.items():
+            for index in indexes:
+                bound[index] = values[name]
+        with connections[alias].cursor() as cursor:
+            cursor.execute(sql, bound)
+            rows: Iterable[Any] = cursor.fetchall()
+        if converters:
+            rows = compiler.apply_converters(rows, converters)
+        return [dict(zip(names, row, strict=True)) for row in rows]
