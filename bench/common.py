@@ -13,7 +13,9 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import time as clock
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "mysql://root@127.0.0.1:3306/strikem_bench")
@@ -60,6 +62,31 @@ def setup_django() -> None:
     import redis
 
     redis.Redis.from_url(BENCH_REDIS_URL).flushdb()
+
+
+def bench_users(prefix: str, count: int) -> list[Any]:
+    """`count` fresh users named `{prefix}{n}` (n from 0), made in bulk with a password nobody uses,
+    returned in n order. The caller removes older ones first where a run must start clean."""
+    from django.contrib.auth.hashers import make_password
+
+    from apps.accounts.models import User
+
+    password = make_password("bench-password-not-used")
+    User.objects.bulk_create(
+        (User(username=f"{prefix}{n}", email=f"{prefix}{n}@bench.local", password=password) for n in range(count)),
+        batch_size=2000,
+    )
+    by_name = {user.username: user for user in User.objects.filter(username__startswith=prefix)}
+    return [by_name[f"{prefix}{n}"] for n in range(count)]
+
+
+def bench_hall(slug: str, **fields: Any) -> Any:
+    """A hall open round the clock in UTC, replacing an older one of the same slug; `fields` override."""
+    from apps.halls.models import PoolHouse
+
+    PoolHouse.objects.filter(slug=slug).delete()
+    defaults = {"title": slug, "address": "loopback", "latitude": 0, "longitude": 0, "time_zone": "UTC"}
+    return PoolHouse.objects.create(slug=slug, open_time=clock(0), close_time=clock(0), **{**defaults, **fields})
 
 
 def free_port() -> int:

@@ -12,6 +12,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import (
     QUICK,
     access_token,
+    bench_users,
     free_port,
     gunicorn_command,
     print_table,
@@ -28,7 +29,6 @@ CENTRE = (41.7151, 44.8271)
 
 
 def _players() -> None:
-    from django.contrib.auth.hashers import make_password
     from django.utils import timezone
 
     from apps.accounts.models import Player, User
@@ -40,18 +40,10 @@ def _players() -> None:
         )
         return
     User.objects.filter(username__startswith="bench-mm-").delete()
-    password = make_password("bench-password-not-used")
-    User.objects.bulk_create(
-        (
-            User(username=f"bench-mm-{n}", email=f"bench-mm-{n}@bench.local", password=password)
-            for n in range(PLAYERS + 1)
-        ),
-        batch_size=2000,
-    )
     rng = random.Random(7)
     now = timezone.now()
     players = []
-    for user in User.objects.filter(username__startswith="bench-mm-").order_by("pk"):
+    for user in bench_users("bench-mm-", PLAYERS + 1):
         me = user.username == "bench-mm-0"
         players.append(
             Player(

@@ -8,13 +8,12 @@ adds, so the ratio shows what our start/finish work costs on top.
 
 import sys
 import time
-from datetime import time as clock
 from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import QUICK, print_table, process, ratio, setup_django, summary
+from bench.common import QUICK, bench_hall, bench_users, print_table, process, ratio, setup_django, summary
 
 COUNT = 200 if QUICK else 1000
 # Quick mode shortens the minute and the sweep period (5 s instead of 30 s) to fit in the time budget.
@@ -25,33 +24,17 @@ DURATION_SECONDS = 20 if QUICK else 60
 
 
 def _prepare() -> tuple[list[int], float]:
-    from django.contrib.auth.hashers import make_password
     from django.utils import timezone
 
     from apps.accounts.models import Player, User
-    from apps.halls.models import PoolHouse, PoolTable
+    from apps.halls.models import PoolTable
     from apps.reservations.models import Reservation
 
-    PoolHouse.objects.filter(slug="bench-on-time").delete()
     User.objects.filter(username__startswith="bench-ontime-").delete()
-    hall = PoolHouse.objects.create(
-        title="Bench on time",
-        slug="bench-on-time",
-        address="loopback",
-        latitude=0,
-        longitude=0,
-        open_time=clock(0),
-        close_time=clock(0),
-        time_zone="UTC",
-    )
+    hall = bench_hall("bench-on-time")
     PoolTable.objects.bulk_create(PoolTable(hall=hall, number=n + 1) for n in range(COUNT))
     tables = list(PoolTable.objects.filter(hall=hall).order_by("number"))
-    password = make_password("bench-password-not-used")
-    User.objects.bulk_create(
-        User(username=f"bench-ontime-{n}", email=f"bench-ontime-{n}@bench.local", password=password)
-        for n in range(2 * COUNT)
-    )
-    users = list(User.objects.filter(username__startswith="bench-ontime-").order_by("pk"))
+    users = bench_users("bench-ontime-", 2 * COUNT)
     Player.objects.bulk_create(Player(user=user) for user in users)
     players = list(Player.objects.filter(user__in=users).order_by("pk"))
     first_start = timezone.now() + timedelta(seconds=LEAD_SECONDS)

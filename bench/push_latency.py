@@ -15,6 +15,7 @@ from bench.common import (
     PROFILE,
     QUICK,
     access_token,
+    bench_users,
     free_port,
     gunicorn_command,
     print_table,
@@ -31,8 +32,6 @@ SAMPLES = 200 if QUICK else 1000
 
 
 def _users() -> tuple[int, list[str]]:
-    from django.contrib.auth.hashers import make_password
-
     from apps.accounts.models import Player, User
     from apps.matchmaking.models import Invitation
 
@@ -40,17 +39,7 @@ def _users() -> tuple[int, list[str]]:
     existing = User.objects.filter(username__startswith="bench-push-").count()
     if existing != wanted:
         User.objects.filter(username__startswith="bench-push-").delete()
-        password = make_password("bench-password-not-used")
-        User.objects.bulk_create(
-            (
-                User(username=f"bench-push-{n}", email=f"bench-push-{n}@bench.local", password=password)
-                for n in range(wanted)
-            ),
-            batch_size=2000,
-        )
-        Player.objects.bulk_create(
-            (Player(user=user) for user in User.objects.filter(username__startswith="bench-push-")), batch_size=2000
-        )
+        Player.objects.bulk_create((Player(user=user) for user in bench_users("bench-push-", wanted)), batch_size=2000)
     invitee = Player.objects.get(user__username="bench-push-0")
     Invitation.objects.filter(player_invited=invitee).delete()
     return invitee.pk, [f"bench-push-{n}" for n in range(1, wanted)]

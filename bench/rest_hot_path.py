@@ -5,7 +5,6 @@ through the same middleware. Also prints the SQL queries per request for 3 and 3
 """
 
 import sys
-from datetime import time as clock
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from bench.common import (
     PROFILE,
     QUICK,
     access_token,
+    bench_hall,
     free_port,
     gunicorn_command,
     print_table,
@@ -34,20 +34,10 @@ def _hall(slug: str, tables: int):
     from django.utils import timezone
 
     from apps.accounts.models import Player, User
-    from apps.halls.models import PoolHouse, PoolTable
+    from apps.halls.models import PoolTable
     from apps.reservations.models import GameSession, Reservation
 
-    PoolHouse.objects.filter(slug=slug).delete()
-    hall = PoolHouse.objects.create(
-        title=slug,
-        slug=slug,
-        address="loopback",
-        latitude=0,
-        longitude=0,
-        open_time=clock(0),
-        close_time=clock(0),
-        time_zone="UTC",
-    )
+    hall = bench_hall(slug)
     PoolTable.objects.bulk_create(PoolTable(hall=hall, number=n + 1, top=10, left=10) for n in range(tables))
     now = timezone.now()
     for index, table in enumerate(PoolTable.objects.filter(hall=hall)):

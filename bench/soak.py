@@ -22,7 +22,6 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from datetime import time as clock
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -34,6 +33,8 @@ import websockets
 from bench.common import (
     QUICK,
     access_token,
+    bench_hall,
+    bench_users,
     free_port,
     gunicorn_command,
     print_table,
@@ -57,45 +58,32 @@ SWEEP_SECONDS = 5
 
 def _prepare() -> tuple[int, list[int], list[int], list[str], list[str], str]:
     """The hall (open all day, one-minute bookings), its staff member, players, tokens and tickets."""
-    from django.contrib.auth.hashers import make_password
-
     from apps.accounts.models import Player, User
     from apps.accounts.services import ws_ticket_issue
-    from apps.halls.models import HallStaff, PoolHouse, PoolTable
+    from apps.halls.models import HallStaff, PoolTable
 
-    PoolHouse.objects.filter(slug="bench-soak").delete()
     User.objects.filter(username__startswith="bench-soak-").delete()
-    hall = PoolHouse.objects.create(
-        title="Bench soak",
-        slug="bench-soak",
-        address="loopback",
+    hall = bench_hall(
+        "bench-soak",
         latitude=52.52,
         longitude=13.40,
-        open_time=clock(0),
-        close_time=clock(0),
-        time_zone="UTC",
         cleaning_buffer_minutes=0,
         booking_step_minutes=1,
         min_booking_minutes=1,
     )
     PoolTable.objects.bulk_create(PoolTable(hall=hall, number=n + 1, top=10, left=10) for n in range(TABLES))
     tables = list(PoolTable.objects.filter(hall=hall).order_by("number").values_list("pk", flat=True))
-    password = make_password("bench-password-not-used")
-    User.objects.bulk_create(
-        User(username=f"bench-soak-{n}", email=f"bench-soak-{n}@bench.local", password=password) for n in range(PLAYERS)
-    )
-    staff = User.objects.create(username="bench-soak-staff", email="staff@bench.local", password=password)
+    users = bench_users("bench-soak-", PLAYERS)
+    (staff,) = bench_users("bench-soak-staff-", 1)
     HallStaff.objects.create(hall=hall, user=staff)
-    users = {user.username: user for user in User.objects.filter(username__startswith="bench-soak-")}
     Player.objects.bulk_create(
-        Player(user=users[f"bench-soak-{n}"], rating=1500 + n % 50, latitude=52.52, longitude=13.40)
-        for n in range(PLAYERS)
+        Player(user=user, rating=1500 + n % 50, latitude=52.52, longitude=13.40) for n, user in enumerate(users)
     )
     ids = dict(Player.objects.filter(user__username__startswith="bench-soak-").values_list("user__username", "pk"))
     player_ids = [ids[f"bench-soak-{n}"] for n in range(PLAYERS)]
     tokens = [access_token(f"bench-soak-{n}") for n in range(PLAYERS)]
-    tickets = [ws_ticket_issue(user=users[f"bench-soak-{n}"]) for n in range(CONNECTED)]
-    return hall.pk, tables, player_ids, tokens, tickets, access_token("bench-soak-staff")
+    tickets = [ws_ticket_issue(user=users[n]) for n in range(CONNECTED)]
+    return hall.pk, tables, player_ids, tokens, tickets, access_token(staff.username)
 
 
 def _rss_mb(root: psutil.Process) -> float:
@@ -354,21 +342,8 @@ def main() -> None:
     at_start, halfway, at_end = soak.memory[0], soak.memory[len(soak.memory) // 2], soak.memory[-1]
     latency = summary(soak.latencies)
     rows = [
-        (
-            f"RSS {role}, end vs start",
-            f"{at_end[role]:.0f} MB",
-            f"{at_start[role]:.0f} MB",
-            ratio(at_end[role], at_start[role]),
-        )
-        for role in roles
-    ]
-    rows += [
-        (
-            f"  second half only: {role}",
-            f"{at_end[role]:.0f} MB",
-            f"{halfway[role]:.0f} MB",
-            ratio(at_end[role], halfway[role]),
-        )
+        (label.format(role), f"{at_end[role]:.0f} MB", f"{base[role]:.0f} MB", ratio(at_end[role], base[role]))
+        for label, base in (("RSS {}, end vs start", at_start), ("  second half only: {}", halfway))
         for role in roles
     ]
     rows += [

@@ -10,7 +10,7 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import QUICK, free_port, print_table, process, ratio, setup_django
+from bench.common import QUICK, bench_users, free_port, print_table, process, ratio, setup_django
 
 SOCKETS = 2000 if QUICK else 10_000
 IDLE_SECONDS = 15 if QUICK else 60
@@ -18,24 +18,12 @@ DAPHNE_FLAGS = ["--ping-interval", "30", "--ping-timeout", "60", "--websocket_co
 
 
 def _tickets() -> list[str]:
-    from django.contrib.auth.hashers import make_password
-
     from apps.accounts.models import Player, User
     from apps.accounts.services import ws_ticket_issue
 
     if User.objects.filter(username__startswith="bench-cap-").count() != SOCKETS:
         User.objects.filter(username__startswith="bench-cap-").delete()
-        password = make_password("bench-password-not-used")
-        User.objects.bulk_create(
-            (
-                User(username=f"bench-cap-{n}", email=f"bench-cap-{n}@bench.local", password=password)
-                for n in range(SOCKETS)
-            ),
-            batch_size=2000,
-        )
-        Player.objects.bulk_create(
-            (Player(user=user) for user in User.objects.filter(username__startswith="bench-cap-")), batch_size=2000
-        )
+        Player.objects.bulk_create((Player(user=user) for user in bench_users("bench-cap-", SOCKETS)), batch_size=2000)
     return [ws_ticket_issue(user=user) for user in User.objects.filter(username__startswith="bench-cap-")]
 
 
