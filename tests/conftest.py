@@ -11,7 +11,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from apps.accounts.models import Player, User
 from apps.core.redis import redis_client
-from tests.factories import HallFactory, PlayerFactory, TableFactory
+from tests.factories import ROUND_THE_CLOCK_ZONE, HallFactory, PlayerFactory, TableFactory
 
 
 @pytest.fixture(autouse=True)
@@ -64,8 +64,8 @@ def png_bytes(width: int = 900, height: int = 600, colour: tuple[int, int, int] 
 
 @pytest.fixture
 def hall(db: None):
-    """Open round the clock (open == close), UTC, the default booking rules."""
-    return HallFactory(open_time=time(0), close_time=time(0), time_zone="UTC")
+    """Open round the clock (open == close), UTC (or the zone a clock run names), the default booking rules."""
+    return HallFactory(open_time=time(0), close_time=time(0), time_zone=ROUND_THE_CLOCK_ZONE)
 
 
 @pytest.fixture

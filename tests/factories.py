@@ -1,3 +1,4 @@
+import os
 from datetime import time
 from decimal import Decimal
 
@@ -8,6 +9,9 @@ from apps.accounts.models import Player, User
 from apps.halls.models import HallRating, HallStaff, PoolHouse, PoolTable
 
 PASSWORD = "correct-horse-battery-9"
+# The zone of the round-the-clock test halls; `make test-clocks` runs the suite again in a zone with
+# daylight-saving changes.
+ROUND_THE_CLOCK_ZONE = os.environ.get("STRIKEM_TEST_HALL_ZONE", "UTC")
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -27,7 +27,7 @@ from apps.notifications.models import Notification
 from apps.reservations.models import GameSession
 from strikem.asgi import application
 from tests.conftest import bearer, png_bytes
-from tests.factories import HallFactory, HallStaffFactory, PlayerFactory, TableFactory
+from tests.factories import ROUND_THE_CLOCK_ZONE, HallFactory, HallStaffFactory, PlayerFactory, TableFactory
 from tests.helpers import at, book_directly, finished_session
 
 ACTORS = ("owner", "opponent", "other", "staff_here", "staff_elsewhere", "anonymous")
@@ -45,7 +45,7 @@ class World:
 def _world() -> World:
     owner, opponent, other = PlayerFactory(), PlayerFactory(), PlayerFactory()
     staff_here, staff_elsewhere = PlayerFactory(), PlayerFactory()
-    hall, elsewhere = HallFactory(open_time="00:00", close_time="00:00", time_zone="UTC"), HallFactory()
+    hall, elsewhere = HallFactory(open_time="00:00", close_time="00:00", time_zone=ROUND_THE_CLOCK_ZONE), HallFactory()
     HallStaffFactory(hall=hall, user=staff_here.user)
     HallStaffFactory(hall=elsewhere, user=staff_elsewhere.user)
     table, second_table = TableFactory(hall=hall, number=1), TableFactory(hall=hall, number=2)

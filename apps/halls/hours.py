@@ -1,6 +1,6 @@
 """Opening hours in the hall's own time zone; a close time at or before the open time means after midnight."""
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from apps.halls.models import PoolHouse
@@ -17,10 +17,24 @@ def opening_window(hall: PoolHouse, local_day: date) -> tuple[datetime, datetime
 
 
 def within_opening_hours(hall: PoolHouse, start: datetime, end: datetime) -> bool:
-    """Whether [start, end] lies inside one opening interval (yesterday's may run past midnight)."""
+    """Whether [start, end] lies inside the hall's open time.
+
+    One day's window that closes when the next one opens joins it (a hall open round the clock, or one that
+    closes at midnight and opens at midnight), so a booking may cross from one into the other. Windows are
+    compared as instants, so a daylight-saving change inside a booking counts its real length.
+    """
     local_day = start.astimezone(ZoneInfo(hall.time_zone)).date()
-    for day in (local_day - timedelta(days=1), local_day):
-        opens, closes = opening_window(hall, day)
-        if opens <= start and end <= closes:
+    days_spanned = (end - start).days + 2
+    joined_from: datetime | None = None
+    joined_to: datetime | None = None
+    for offset in range(-1, days_spanned + 1):
+        opens, closes = (moment.astimezone(UTC) for moment in opening_window(hall, local_day + timedelta(offset)))
+        if joined_to is not None and opens <= joined_to:
+            joined_to = max(joined_to, closes)
+        else:
+            joined_from, joined_to = opens, closes
+        if joined_from <= start and end <= joined_to:
             return True
+        if joined_from > start:
+            return False
     return False

@@ -32,3 +32,18 @@ REST_FRAMEWORK = {
         "chat": "1000/min",
     },
 }
+
+# A pinned clock for the whole suite (`make test-clocks`): STRIKEM_TEST_CLOCK names the instant the run
+# starts at; the offset from the real clock is handed to every process the tests start (workers, servers),
+# so they all share the shifted clock, which keeps ticking.
+if os.environ.get("STRIKEM_TEST_CLOCK") and not os.environ.get("STRIKEM_TEST_CLOCK_OFFSET"):
+    from datetime import datetime as _datetime
+
+    _pinned = _datetime.fromisoformat(os.environ["STRIKEM_TEST_CLOCK"].replace("Z", "+00:00"))
+    os.environ["STRIKEM_TEST_CLOCK_OFFSET"] = str(_pinned.timestamp() - _datetime.now().timestamp())
+if os.environ.get("STRIKEM_TEST_CLOCK_OFFSET"):
+    import time as _time
+
+    import time_machine
+
+    time_machine.travel(_time.time() + float(os.environ["STRIKEM_TEST_CLOCK_OFFSET"]), tick=True).start()

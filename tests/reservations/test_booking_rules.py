@@ -5,7 +5,7 @@ import pytest
 from django.utils import timezone
 
 from apps.reservations.models import GameSession, Reservation
-from tests.factories import HallFactory, HallStaffFactory, PlayerFactory, TableFactory
+from tests.factories import ROUND_THE_CLOCK_ZONE, HallFactory, HallStaffFactory, PlayerFactory, TableFactory
 from tests.helpers import at, book_directly
 
 pytestmark = pytest.mark.django_db
@@ -154,7 +154,7 @@ def test_day_schedule_is_public_and_shows_no_identities(api, client_for, player,
 
 
 def test_table_of_another_hall_is_404(client_for, player, table):
-    stranger = TableFactory(hall=HallFactory(open_time=time(0), close_time=time(0), time_zone="UTC"))
+    stranger = TableFactory(hall=HallFactory(open_time=time(0), close_time=time(0), time_zone=ROUND_THE_CLOCK_ZONE))
     response = _reserve(client_for(player.user), stranger, at(2))
     assert response.status_code == 201  # its own hall works
     wrong = client_for(player.user).post(
