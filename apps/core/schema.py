@@ -8,8 +8,12 @@
   still be refused, 404 where the path or the input names an object (or a page past the last), 415 for
   bodies, 429 for throttled calls, 503 while the database or Redis is unreachable. Schemathesis checks
   the live API against all of it (tests/e2e/test_api_fuzz.py).
+- Every operation has a summary and a description, both from docstrings written here (see
+  `AutoSchema.get_summary`); every path parameter says what it names. tests/core/test_docs.py holds
+  the schema to that and docs/api.md to the schema.
 """
 
+import inspect
 from typing import Any
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -65,7 +69,73 @@ _SENTENCES = {
 }
 
 
+# Path parameters by name: the same name means the same thing on every route.
+_PATH_PARAMETERS = {
+    "hall_id": "The hall's id.",
+    "table_id": "The table's id (`Table.id`), not its number inside the hall.",
+    "session_id": "The game session's id.",
+    "reservation_id": "The reservation's id.",
+    "player_id": "The player's id.",
+    "id": "The player's id.",
+    "photo_id": "The hall photo's id.",
+    "invitation_id": "The invitation's id.",
+    "matchup_id": "The matchup's id (a UUID): the chat of two players who agreed to play.",
+    "notification_id": "The notification's id.",
+    "uid": "From the activation link: the user's id, URL-safe base64.",
+    "token": "From the activation link: its single-use token.",
+}
+
+# Handler names a view docstring may head a section with (DRF's convention: a `list:` or `get:` line).
+_SECTION_NAMES = frozenset(
+    {"get", "post", "put", "patch", "delete", "list", "retrieve", "create", "update", "partial_update", "destroy"}
+)
+
+
+def _own_doc(obj: Any) -> str:
+    """The docstring of a view class or handler written in this project. A library's (simplejwt's views,
+    DRF's mixins) describes the library, not this API, so it does not count."""
+    doc = getattr(obj, "__doc__", None)
+    if not doc or not (getattr(obj, "__module__", None) or "").startswith("apps."):
+        return ""
+    return inspect.cleandoc(doc)
+
+
+def _split_sections(doc: str) -> tuple[str, dict[str, str]]:
+    """(text before any section, {handler name: its section}) of a view class docstring."""
+    general: list[str] = []
+    sections: dict[str, list[str]] = {}
+    current = general
+    for line in doc.splitlines():
+        name, colon, rest = line.partition(":")
+        if colon and name in _SECTION_NAMES:
+            current = sections.setdefault(name, [])
+            line = rest.strip()
+        current.append(line)
+    return "\n".join(general).strip(), {name: "\n".join(lines).strip() for name, lines in sections.items()}
+
+
 class AutoSchema(SpectacularAutoSchema):
+    def _docstring_parts(self) -> tuple[str, str]:
+        """(summary, description) of this operation.
+
+        The operation's own text is the handler's docstring (`get`, `post`, a viewset's `list`, ...) or,
+        failing that, its section in the view class docstring; the class's general text applies to all
+        its operations. The summary is the first line of the operation's own text (or of the general
+        text when there is none); the description is everything else.
+        """
+        name = getattr(self.view, "action", None) or self.method.lower()
+        general, sections = _split_sections(_own_doc(type(self.view)))
+        own = _own_doc(getattr(self.view, name, None)) or sections.get(name, "")
+        first, _newline, rest = (own or general).partition("\n")
+        description = "\n\n".join(part for part in (rest.strip(), general if own else "") if part)
+        return first.strip().removesuffix("."), description
+
+    def get_summary(self) -> str | None:
+        return self._docstring_parts()[0] or None
+
+    def get_description(self) -> str:  # type: ignore[override]
+        return self._docstring_parts()[1]
+
     def _map_serializer_field(self, field: Any, direction: str, bypass_extensions: bool = False) -> dict[str, Any]:
         # Opening hours are wall-clock "HH:MM:SS" without an offset (OpenAPI's `time` format requires one).
         if isinstance(field, serializers.TimeField):
@@ -84,6 +154,8 @@ class AutoSchema(SpectacularAutoSchema):
                 parameter["schema"] = {"type": "integer", "minimum": 0, "maximum": 2**63 - 1}
             elif schema.get("pattern") == "^[0-9a-fA-F-]{36}$":
                 parameter["schema"] = {"type": "string", "format": "uuid"}
+            if not parameter.get("description") and parameter["name"] in _PATH_PARAMETERS:
+                parameter["description"] = _PATH_PARAMETERS[parameter["name"]]
         return parameters
 
     def _error_statuses(self, operation: dict[str, Any]) -> list[int]:

@@ -37,6 +37,12 @@ class MatchmakingListApi(APIView):
         responses={200: serializers.MatchmakingPlayerSerializer(many=True)},
     )
     def get(self, request: Request) -> Response:
+        """Players looking for a game, best fit first.
+
+        Never me, nobody who denied me within the cooldown, nobody I have an open chat with.
+        `filter=rating` keeps players within my rating window (it widens while I wait);
+        `filter_location=true` keeps those within MATCHMAKING_RADIUS_KM of me.
+        """
         query = validated(serializers.MatchmakingQuerySerializer, request.query_params)
         players = selectors.matchmaking_list(
             player=_me(request),
@@ -51,6 +57,7 @@ class MatchmakingListApi(APIView):
 class PlayerDetailsApi(APIView):
     @extend_schema(responses={200: serializers.PlayerDetailsSerializer})
     def get(self, request: Request) -> Response:
+        """My lobby flag and my pending invitations, both ways."""
         me = _me(request)
         data = {
             "id": me.pk,
@@ -70,6 +77,7 @@ class InvitationsApi(APIView):
 
     @extend_schema(responses={200: serializers.ReceivedInvitationSerializer(many=True)})
     def get(self, request: Request) -> Response:
+        """Pending invitations to me."""
         invitations = selectors.invitations_received(player=_me(request))
         return Response(
             serializers.ReceivedInvitationSerializer(invitations, many=True, context={"request": request}).data
@@ -77,6 +85,11 @@ class InvitationsApi(APIView):
 
     @extend_schema(request=serializers.InviteInputSerializer, responses={201: serializers.SentInvitationSerializer})
     def post(self, request: Request) -> Response:
+        """Invite a player to a game.
+
+        The invitee gets a notification and an `invited` socket frame. The socket's invite action does the
+        same.
+        """
         data = validated(serializers.InviteInputSerializer, request.data)
         invitee = player_get(player_id=data["player"]) if data.get("player") else player_by_username(data["username"])
         invitation = services.invitation_send(inviter=_me(request), invitee=invitee)
@@ -98,6 +111,11 @@ def _invitation_to_me(request: Request, invitation_id: str) -> tuple[Player, Pla
 class InvitationAcceptApi(APIView):
     @extend_schema(request=None, responses={201: serializers.MatchupSerializer})
     def post(self, request: Request, invitation_id: str) -> Response:
+        """Accept an invitation to me.
+
+        Opens the chat (matchup) of the two players, takes both out of the lobby and cancels their other
+        pending invitations; both sockets get `handling_invite_response`.
+        """
         me, inviter = _invitation_to_me(request, invitation_id)
         matchup = services.invitation_accept(invitee=me, inviter=inviter)
         matchup = selectors.matchups_of(player=me).get(pk=matchup.pk)
@@ -108,6 +126,10 @@ class InvitationAcceptApi(APIView):
 class InvitationDenyApi(APIView):
     @extend_schema(request=None, responses={204: None})
     def post(self, request: Request, invitation_id: str) -> Response:
+        """Deny an invitation to me.
+
+        The inviter is told and no longer sees me in the matchmaking list for DENIAL_COOLDOWN_SECONDS.
+        """
         me, inviter = _invitation_to_me(request, invitation_id)
         services.invitation_deny(invitee=me, inviter=inviter)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -116,6 +138,11 @@ class InvitationDenyApi(APIView):
 class LobbyApi(APIView):
     @extend_schema(request=serializers.LobbyInputSerializer, responses={200: PlayerSerializer})
     def post(self, request: Request) -> Response:
+        """Join or leave the lobby; switch automatic pairing.
+
+        `looking` and `auto_pair` set those flags (absent or null: unchanged); a body with neither toggles
+        `looking`.
+        """
         data = validated(serializers.LobbyInputSerializer, request.data)
         looking, auto_pair = data.get("looking"), data.get("auto_pair")
         player = services.lobby_set_looking(
@@ -132,6 +159,7 @@ class MatchupListApi(generics.GenericAPIView):
 
     @extend_schema(responses=serializers.MatchupSerializer(many=True))
     def get(self, request: Request) -> Response:
+        """My chats, latest activity first, paged."""
         page = self.paginate_queryset(selectors.matchups_of(player=_me(request)))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
@@ -139,6 +167,10 @@ class MatchupListApi(generics.GenericAPIView):
 class MatchupDetailApi(APIView):
     @extend_schema(responses={204: None})
     def delete(self, request: Request, matchup_id: str) -> Response:
+        """Hide a chat from my list.
+
+        The other member keeps it; a new message shows it to both again.
+        """
         services.matchup_hide(matchup_id=matchup_id, player=_me(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -152,12 +184,18 @@ class ChatApi(generics.GenericAPIView):
 
     @extend_schema(responses=serializers.MessageSerializer(many=True))
     def get(self, request: Request, matchup_id: str) -> Response:
+        """The messages of one of my chats, newest first, paged."""
         matchup = services.matchup_of_member(matchup_id=matchup_id, player=_me(request))
         page = self.paginate_queryset(selectors.chat_messages(matchup=matchup))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @extend_schema(request=serializers.MessageInputSerializer, responses={201: serializers.MessageSerializer})
     def post(self, request: Request, matchup_id: str) -> Response:
+        """Send a message in one of my chats.
+
+        The other member gets a `handleMessage` socket frame, and a notification unless one for this chat
+        is still unread.
+        """
         data = validated(serializers.MessageInputSerializer, request.data)
         message = services.message_send(sender=_me(request), matchup_id=matchup_id, body=data["message"])
         return Response(self.get_serializer(message).data, status=status.HTTP_201_CREATED)
@@ -169,6 +207,7 @@ class ReadMatchupApi(APIView):
         responses={200: inline_serializer("MatchupRead", fields={"read": drf_serializers.BooleanField()})},
     )
     def put(self, request: Request, matchup_id: str) -> Response:
+        """Mark one of my chats read, for me."""
         services.matchup_mark_read(matchup_id=matchup_id, player=_me(request))
         return Response({"read": True})
 
@@ -176,4 +215,5 @@ class ReadMatchupApi(APIView):
 class UnreadMatchupsApi(APIView):
     @extend_schema(responses={200: UnreadSerializer})
     def get(self, request: Request) -> Response:
+        """How many of my chats have unread messages."""
         return Response({"unread": selectors.unread_matchups_count(player=_me(request))})

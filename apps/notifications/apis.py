@@ -14,6 +14,7 @@ class NotificationListApi(generics.GenericAPIView):
 
     @extend_schema(responses=serializers.NotificationSerializer(many=True))
     def get(self, request: Request) -> Response:
+        """My notifications, newest first, paged."""
         notifications = selectors.notifications_of(recipient=player_require(request_user(request)))
         page = self.paginate_queryset(notifications)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
@@ -22,6 +23,7 @@ class NotificationListApi(generics.GenericAPIView):
 class NotificationReadApi(APIView):
     @extend_schema(request=None, responses={200: serializers.NotificationSerializer})
     def put(self, request: Request, notification_id: str) -> Response:
+        """Mark one of my notifications read."""
         notification = services.notification_mark_read(
             notification_id=int(notification_id), recipient=player_require(request_user(request))
         )
@@ -31,6 +33,7 @@ class NotificationReadApi(APIView):
 class MarkAllReadApi(APIView):
     @extend_schema(request=None, responses={200: serializers.UnreadSerializer})
     def put(self, request: Request) -> Response:
+        """Mark all my notifications read."""
         services.notifications_mark_all_read(recipient=player_require(request_user(request)))
         return Response({"unread": 0})
 
@@ -38,5 +41,6 @@ class MarkAllReadApi(APIView):
 class UnreadNotificationsApi(APIView):
     @extend_schema(responses={200: serializers.UnreadSerializer})
     def get(self, request: Request) -> Response:
+        """How many of my notifications are unread."""
         count = selectors.unread_notifications_count(recipient=player_require(request_user(request)))
         return Response({"unread": count})

@@ -15,16 +15,27 @@ from apps.ratings import selectors, serializers, services
 
 
 class PlayerHistoryApi(APIView):
-    """GET: a player's games and results. POST: I report the result of my finished game."""
+    """Any signed-in player reads a player's results; each player reports their own games."""
 
     @extend_schema(responses={200: serializers.HistorySerializer(many=True)})
     def get(self, request: Request, player_id: str) -> Response:
+        """A player's game results, newest first.
+
+        At most 200; pending and disputed results are listed too.
+        """
         player = player_get(player_id=player_id)
         results = selectors.results_of_player(player=player)[:200]
         return Response(serializers.HistorySerializer(results, many=True, context={"request": request}).data)
 
     @extend_schema(request=serializers.ReportInputSerializer, responses={201: serializers.HistorySerializer})
     def post(self, request: Request, player_id: str) -> Response:
+        """Report the result of my finished game.
+
+        Once per player of that game. Two agreeing reports make the result final and move both ratings;
+        disagreeing ones go to the hall's staff; a single report becomes final after
+        RESULT_SINGLE_REPORT_HOURS unless the opponent disputes it. A tie names the same player as winner
+        and loser.
+        """
         me = player_require(request_user(request))
         if str(me.pk) != str(player_id):
             raise NotYourPlayer("You report results only on your own history.")
@@ -44,13 +55,20 @@ class PlayerHistoryApi(APIView):
 class DisputeApi(APIView):
     @extend_schema(request=None, responses={200: serializers.HistorySerializer})
     def post(self, request: Request, session_id: str) -> Response:
+        """Dispute my opponent's report of our game.
+
+        Possible while the result rests on their single report; the hall's staff then settle it.
+        """
         result = services.result_dispute(session_id=int(session_id), player=player_require(request_user(request)))
         return Response(serializers.HistorySerializer(result, context={"request": request}).data)
 
 
 class LeaderboardApi(generics.GenericAPIView):
-    """Ranking by rating: `global`, `hall` (players who played there), `around` me (one page: the players
-    just above and below me). Every scope answers in the paged shape."""
+    """Players ranked by rating, paged.
+
+    `scope` is `global`, `hall` (players who played at `hall`) or `around` (one page: the players just
+    above and below me); every scope answers in the paged shape. `rank` is the global position.
+    """
 
     serializer_class = serializers.LeaderboardRowSerializer
 

@@ -22,7 +22,7 @@ from apps.reservations.exceptions import InvalidOpponent, ReservationError
 
 
 class TableReserveApi(APIView):
-    """GET: the table's bookings of a hall day, times only. POST: book it (optionally with an opponent)."""
+    """A table's calendar: anybody reads it; a signed-in player books it."""
 
     permission_classes = [IsAuthenticatedOrReadOnly]
 
@@ -30,6 +30,11 @@ class TableReserveApi(APIView):
         parameters=[serializers.DayInputSerializer], responses={200: serializers.ScheduleSlotSerializer(many=True)}
     )
     def get(self, request: Request, hall_id: str, table_id: str) -> Response:
+        """The table's bookings on one hall day, times only.
+
+        `date` is a day in the hall's time zone (default: today there). The hall day runs from opening to
+        closing, past midnight when the hall closes after it. No identities are shown.
+        """
         table = selectors.table_get(hall=hall_get(hall_id=hall_id), table_id=table_id)
         day = validated(serializers.DayInputSerializer, request.query_params).get("date")
         if day is None:
@@ -39,6 +44,13 @@ class TableReserveApi(APIView):
 
     @extend_schema(request=serializers.ReserveInputSerializer, responses={201: serializers.ReservationSerializer})
     def post(self, request: Request, hall_id: str, table_id: str) -> Response:
+        """Book the table.
+
+        `start_time` without an offset is read in the hall's time zone. `duration` is in minutes, within the
+        hall's minimum and maximum and a multiple of its booking step. The slot must lie within opening hours
+        and keep the hall's cleaning buffer free around the table's other bookings, and neither player may be
+        booked elsewhere then. A named opponent gets a notification.
+        """
         table = selectors.table_get(hall=hall_get(hall_id=hall_id), table_id=table_id)
         data = validated(serializers.ReserveInputSerializer, request.data)
         player = player_require(request_user(request))
@@ -65,6 +77,7 @@ class MyReservationsApi(generics.GenericAPIView):
 
     @extend_schema(responses=serializers.ReservationSerializer(many=True))
     def get(self, request: Request) -> Response:
+        """My bookings, as booker or opponent, newest first, paged."""
         reservations = selectors.reservations_of_player(player=player_require(request_user(request)))
         page = self.paginate_queryset(reservations)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
@@ -73,6 +86,11 @@ class MyReservationsApi(generics.GenericAPIView):
 class MyReservationDetailApi(APIView):
     @extend_schema(responses={204: None})
     def delete(self, request: Request, reservation_id: str) -> Response:
+        """Cancel my booking.
+
+        Only the booker cancels. Before the start it frees the slot; during the game it ends the session
+        now.
+        """
         services.reservation_cancel(reservation_id=int(reservation_id), user=request_user(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -84,6 +102,7 @@ class HallReservationsApi(APIView):
         parameters=[serializers.DayInputSerializer], responses={200: serializers.ReservationSerializer(many=True)}
     )
     def get(self, request: Request, hall_id: str) -> Response:
+        """The hall's bookings (hall staff)."""
         hall = hall_get(hall_id=hall_id)
         hall_staff_require(user=request_user(request), hall=hall)
         day = validated(serializers.DayInputSerializer, request.query_params).get("date")
@@ -92,6 +111,10 @@ class HallReservationsApi(APIView):
 
     @extend_schema(request=serializers.WalkInInputSerializer, responses={201: serializers.ReservationSerializer})
     def post(self, request: Request, hall_id: str) -> Response:
+        """Book a walk-in (hall staff).
+
+        A booking with no player, on the table with that number; `start_time` defaults to now.
+        """
         hall = hall_get(hall_id=hall_id)
         hall_staff_require(user=request_user(request), hall=hall)
         data = validated(serializers.WalkInInputSerializer, request.data)
@@ -109,6 +132,10 @@ class HallReservationsApi(APIView):
 class HallSessionsApi(APIView):
     @extend_schema(responses={200: serializers.StaffSessionSerializer(many=True)})
     def get(self, request: Request, hall_id: str) -> Response:
+        """The hall's game sessions (hall staff).
+
+        Running sessions and those that ended within the last day, newest first; at most 500.
+        """
         hall = hall_get(hall_id=hall_id)
         hall_staff_require(user=request_user(request), hall=hall)
         sessions = selectors.sessions_of_hall(hall=hall)[:500]
@@ -118,6 +145,10 @@ class HallSessionsApi(APIView):
 class HallSessionDetailApi(APIView):
     @extend_schema(responses={200: serializers.StaffSessionSerializer})
     def delete(self, request: Request, hall_id: str, session_id: str) -> Response:
+        """End a running game session now (hall staff).
+
+        The table is freed; the session is kept with its minutes played and cost.
+        """
         hall = hall_get(hall_id=hall_id)
         hall_staff_require(user=request_user(request), hall=hall)
         if not selectors.sessions_of_hall(hall=hall).filter(pk=int(session_id)).exists():
@@ -129,6 +160,7 @@ class HallSessionDetailApi(APIView):
 class GameSessionApi(APIView):
     @extend_schema(responses={200: serializers.GameSessionSerializer})
     def get(self, request: Request, session_id: str) -> Response:
+        """One of my game sessions."""
         player = player_require(request_user(request))
         session = selectors.session_of_player(session_id=session_id, player=player)
         context = {"request": request, "player": player}
@@ -153,6 +185,10 @@ class TopPlayersApi(APIView):
         parameters=[serializers.DaysInputSerializer], responses={200: serializers.TopPlayerSerializer(many=True)}
     )
     def get(self, request: Request) -> Response:
+        """The hall's most active players (hall staff).
+
+        The ten players with the most games there in the last `days` days.
+        """
         query = validated(serializers.DaysInputSerializer, request.query_params)
         hall = _staff_hall(request, query.get("hall"))
         rows: list[dict[str, Any]] = [
@@ -167,6 +203,10 @@ class TopTablesApi(APIView):
         parameters=[serializers.DaysInputSerializer], responses={200: serializers.TopTableSerializer(many=True)}
     )
     def get(self, request: Request) -> Response:
+        """The hall's busiest tables (hall staff).
+
+        Games, minutes played and revenue of every table over the last `days` days.
+        """
         query = validated(serializers.DaysInputSerializer, request.query_params)
         hall = _staff_hall(request, query.get("hall"))
         rows = [
