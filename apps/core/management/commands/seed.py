@@ -1,18 +1,24 @@
 """Demo data for `make run`: halls with floor plans and photos, players, hall staff and an admin.
 
-Idempotent: running it again updates the same rows and creates nothing twice.
+It creates what is missing and never changes a row that exists: `make run` seeds on every start, and
+what staff changed through the admin (a hall's hours, a table, a player) must survive a restart. A row
+is looked up by its natural key (a hall's slug or title, a table's number in its hall, a user's username
+or email), so a renamed row is not created a second time.
 """
 
 import io
 import random
+from collections import Counter
 from datetime import time
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
@@ -115,86 +121,92 @@ def _photo(colour: tuple[int, int, int], variant: int) -> ContentFile:
 
 
 class Command(BaseCommand):
-    help = "Create or refresh the demo halls, players, staff and admin (never with production settings)."
+    help = "Create the demo halls, players, staff and admin that are missing (never with production settings)."
 
     def handle(self, *args: Any, **options: Any) -> None:
         if str(getattr(settings, "SETTINGS_MODULE", "")).endswith(".prod"):
             raise CommandError("seed refuses to run with production settings.")
         password = settings.DEMO_PASSWORD
+        # One hash for every demo account: hashing is deliberately slow (~0.4 s each here) and these
+        # accounts share one known password anyway.
+        password_hash = make_password(password)
+        self.created: Counter[str] = Counter(
+            dict.fromkeys(["halls", "tables", "accounts", "players", "staff memberships"], 0)
+        )
         rng = random.Random(1848)
         with transaction.atomic():
-            halls = [self._hall(spec, index) for index, spec in enumerate(HALLS, start=1)]
-            self._players(password, rng)
+            halls = [self._hall(spec) for spec in HALLS]
+            self._players(password_hash, rng)
             for index, hall in enumerate(halls, start=1):
-                self._staff(f"staff{index}", hall, password)
-            self._admin(password)
+                self._staff(f"staff{index}", hall, password_hash)
+            self._user("admin", password_hash, is_staff=True, is_superuser=True)
+        made = ", ".join(f"{count} {kind}" for kind, count in self.created.items() if count)
         self.stdout.write(
             self.style.SUCCESS(
-                f"Demo ready: {len(halls)} halls, players player1..player{PLAYER_COUNT}, "
-                f"staff staff1..staff{len(halls)}, superuser admin; password '{password}'."
+                f"Demo: {f'created {made}' if made else 'nothing missing'}; existing rows are left as they are. "
+                f"Logins player1..player{PLAYER_COUNT}, staff1..staff{len(halls)}, admin; "
+                f"password '{password}' (unless changed since)."
             )
         )
 
-    def _hall(self, spec: dict[str, Any], index: int) -> PoolHouse:
-        latitude = CITY_CENTRE[0] + spec["offset"][0]
-        longitude = CITY_CENTRE[1] + spec["offset"][1]
-        hall, created = PoolHouse.objects.update_or_create(
-            slug=_slugify(spec["title"]),
-            defaults={
-                "title": spec["title"],
-                "address": f"{spec['address']}, Tbilisi",
-                "latitude": latitude,
-                "longitude": longitude,
-                "open_time": spec["open"],
-                "close_time": spec["close"],
-                "time_zone": "Asia/Tbilisi",
-                "currency": "GEL",
-            },
-        )
+    def _hall(self, spec: dict[str, Any]) -> PoolHouse:
+        slug = _slugify(spec["title"])
+        hall = PoolHouse.objects.filter(Q(slug=slug) | Q(title=spec["title"])).order_by("pk").first()
         positions = _table_positions(spec["tables"])
+        if hall is None:
+            hall = PoolHouse.objects.create(
+                slug=slug,
+                title=spec["title"],
+                address=f"{spec['address']}, Tbilisi",
+                latitude=CITY_CENTRE[0] + spec["offset"][0],
+                longitude=CITY_CENTRE[1] + spec["offset"][1],
+                open_time=spec["open"],
+                close_time=spec["close"],
+                time_zone="Asia/Tbilisi",
+                currency="GEL",
+            )
+            # Pictures come with a new hall only: staff may have replaced or removed the demo ones.
+            hall.room_image.save("plan.jpg", _floor_plan(positions), save=True)
+            for variant in range(2):
+                photo = HallPhoto(hall=hall)
+                photo.image.save("photo.jpg", _photo(spec["colour"], variant), save=True)
+            self.created["halls"] += 1
         for number, (top, left) in enumerate(positions, start=1):
-            PoolTable.objects.update_or_create(
+            _table, created = PoolTable.objects.get_or_create(
                 hall=hall, number=number, defaults={"top": top, "left": left, "hourly_rate": Decimal(spec["rate"])}
             )
-        if not hall.room_image:
-            hall.room_image.save("plan.jpg", _floor_plan(positions), save=True)
-        for variant in range(2 - hall.pics.count()):
-            photo = HallPhoto(hall=hall)
-            photo.image.save("photo.jpg", _photo(spec["colour"], variant), save=True)
-        self.stdout.write(f"  hall {index}/{len(HALLS)}: {hall.title} ({'created' if created else 'updated'})")
+            self.created["tables"] += created
         return hall
 
-    def _players(self, password: str, rng: random.Random) -> None:
+    def _players(self, password_hash: str, rng: random.Random) -> None:
         for number in range(1, PLAYER_COUNT + 1):
-            user = self._user(f"player{number}", password, first_name="Player", last_name=str(number))
+            # Drawn for every player, so player N gets the same demo values whichever others exist.
+            demo = {
+                "rating": round(rng.uniform(1250, 1850), 1),
+                "rating_deviation": round(rng.uniform(60, 180), 1),
+                "latitude": CITY_CENTRE[0] + rng.uniform(-0.035, 0.035),
+                "longitude": CITY_CENTRE[1] + rng.uniform(-0.045, 0.045),
+            }
+            user = self._user(f"player{number}", password_hash, first_name="Player", last_name=str(number))
+            if Player.objects.filter(user=user).exists():
+                continue
             player = player_ensure(user=user)
             # Half of them are in the lobby, so the matchmaking list has someone to show.
             looking = number % 2 == 0
             Player.objects.filter(pk=player.pk).update(
-                inviting_to_play=looking,
-                looking_since=timezone.now() if looking else None,
-                rating=round(rng.uniform(1250, 1850), 1),
-                rating_deviation=round(rng.uniform(60, 180), 1),
-                latitude=CITY_CENTRE[0] + rng.uniform(-0.035, 0.035),
-                longitude=CITY_CENTRE[1] + rng.uniform(-0.045, 0.045),
+                inviting_to_play=looking, looking_since=timezone.now() if looking else None, **demo
             )
-        self.stdout.write(f"  players: player1..player{PLAYER_COUNT}")
+            self.created["players"] += 1
 
-    def _staff(self, username: str, hall: PoolHouse, password: str) -> None:
-        user = self._user(username, password, is_staff=True, first_name="Staff", last_name=hall.title)
-        HallStaff.objects.get_or_create(hall=hall, user=user)
-        self.stdout.write(f"  staff: {username} runs {hall.title}")
+    def _staff(self, username: str, hall: PoolHouse, password_hash: str) -> None:
+        user = self._user(username, password_hash, is_staff=True, first_name="Staff", last_name=hall.title)
+        _membership, created = HallStaff.objects.get_or_create(hall=hall, user=user)
+        self.created["staff memberships"] += created
 
-    def _admin(self, password: str) -> None:
-        self._user("admin", password, is_staff=True, is_superuser=True)
-        self.stdout.write("  superuser: admin")
-
-    @staticmethod
-    def _user(username: str, password: str, **fields: Any) -> User:
-        user, _ = User.objects.get_or_create(username=username, defaults={"email": f"{username}@strikem.local"})
-        for name, value in fields.items():
-            setattr(user, name, value)
-        user.is_active = True
-        user.set_password(password)
-        user.save()
+    def _user(self, username: str, password_hash: str, **fields: Any) -> User:
+        email = f"{username}@strikem.local"
+        user = User.objects.filter(Q(username=username) | Q(email=email)).order_by("pk").first()
+        if user is None:
+            user = User.objects.create(username=username, email=email, password=password_hash, is_active=True, **fields)
+            self.created["accounts"] += 1
         return user
