@@ -121,7 +121,7 @@ def simple_player_values(
 
 
 class UserSerializer(serializers.ModelSerializer):
-    email = serializers.SerializerMethodField()
+    email = serializers.SerializerMethodField(help_text='The address; "" unless the caller is this user.')
 
     class Meta:
         model = User
@@ -135,8 +135,10 @@ class UserSerializer(serializers.ModelSerializer):
 
 
 class SimplePlayerSerializer(serializers.ModelSerializer):
-    profile_image = serializers.SerializerMethodField()
-    total_points = serializers.IntegerField(read_only=True)
+    profile_image = serializers.SerializerMethodField(
+        help_text="Absolute URL of the player's picture (a default avatar when none is set)."
+    )
+    total_points = serializers.IntegerField(read_only=True, help_text="The player's rating (Glicko-2), rounded.")
     user = UserSerializer(read_only=True)
 
     class Meta:
@@ -162,7 +164,7 @@ class _PlayerListSerializer(serializers.ListSerializer):
 
 
 class PlayerSerializer(SimplePlayerSerializer):
-    online = serializers.SerializerMethodField()
+    online = serializers.SerializerMethodField(help_text="Whether the player has a socket open now.")
 
     class Meta(SimplePlayerSerializer.Meta):
         list_serializer_class = _PlayerListSerializer
@@ -177,6 +179,14 @@ class PlayerSerializer(SimplePlayerSerializer):
             "online",
             "last_seen",
         ]
+        extra_kwargs = {
+            "games_played": {"help_text": "Games with a final result."},
+            "games_won": {"help_text": "Games won (ties are not wins)."},
+            "opponents_met": {"help_text": "Different opponents in games with a final result."},
+            "inviting_to_play": {"help_text": "In the lobby: looking for a game."},
+            "rating_deviation": {"help_text": "Glicko-2 rating deviation: how uncertain the rating still is."},
+            "last_seen": {"help_text": "When the player's last socket closed; null if never."},
+        }
 
     def get_online(self, player: Player) -> bool:
         from apps.realtime.presence import presence_online_ids
@@ -242,49 +252,59 @@ class SetPasswordInputSerializer(serializers.Serializer):
 
 
 class SetUsernameInputSerializer(serializers.Serializer):
-    current_password = serializers.CharField(max_length=128, trim_whitespace=False, allow_blank=True)
+    current_password = serializers.CharField(
+        max_length=128, trim_whitespace=False, allow_blank=True, help_text="Blank for an account without a password."
+    )
     new_username = serializers.RegexField(r"^[\w.@+-]{3,150}$", max_length=150)
 
 
 class DeleteUserInputSerializer(serializers.Serializer):
-    password = serializers.CharField(max_length=128, trim_whitespace=False, required=False, allow_blank=True)
+    password = serializers.CharField(
+        max_length=128,
+        trim_whitespace=False,
+        required=False,
+        allow_blank=True,
+        help_text="The account's password; may be left out when the account has none.",
+    )
 
 
 class LocationInputSerializer(serializers.Serializer):
-    lat = serializers.FloatField(min_value=-90, max_value=90)
-    lng = serializers.FloatField(min_value=-180, max_value=180)
+    lat = serializers.FloatField(min_value=-90, max_value=90, help_text="Latitude in degrees.")
+    lng = serializers.FloatField(min_value=-180, max_value=180, help_text="Longitude in degrees.")
 
 
 class ProfileImageInputSerializer(serializers.Serializer):
-    profile_image = serializers.FileField()
+    profile_image = serializers.FileField(help_text="An image file (multipart upload).")
 
 
 class EmailInputSerializer(serializers.Serializer):
-    email = serializers.EmailField(max_length=254, required=False)
+    email = serializers.EmailField(
+        max_length=254, required=False, help_text="The account's address; not needed (and ignored) when signed in."
+    )
 
 
 class VerifyCodeForgetInputSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
-    code = serializers.CharField(max_length=12)
+    code = serializers.CharField(max_length=12, help_text="The 6-digit code from the email.")
 
 
 class VerifyCodeInputSerializer(serializers.Serializer):
-    code = serializers.CharField(max_length=12)
+    code = serializers.CharField(max_length=12, help_text="The 6-digit code from the email.")
 
 
 class SetForgetPasswordInputSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
-    key = serializers.CharField(max_length=128)
+    key = serializers.CharField(max_length=128, help_text="The key `verify-code-forget` answered with.")
     password = serializers.CharField(max_length=128, trim_whitespace=False)
 
 
 class SetGooglePasswordInputSerializer(serializers.Serializer):
-    key = serializers.CharField(max_length=128)
+    key = serializers.CharField(max_length=128, help_text="The key `verify-code` answered with.")
     password = serializers.CharField(max_length=128, trim_whitespace=False)
 
 
 class GoogleAuthInputSerializer(serializers.Serializer):
-    id_token = serializers.CharField(max_length=8192)
+    id_token = serializers.CharField(max_length=8192, help_text="The ID token (a JWT) from Google sign-in.")
     # The client sends `from: "register"` from its sign-up page; both pages sign in or sign up alike.
     from_ = serializers.CharField(required=False, allow_blank=True, max_length=32)
 
@@ -295,13 +315,17 @@ class GoogleAuthInputSerializer(serializers.Serializer):
 
 
 class KeyOutputSerializer(serializers.Serializer):
-    key = serializers.CharField()
+    key = serializers.CharField(
+        help_text="Single-use key that sets the password; expires after PASSWORD_KEY_TTL_MINUTES."
+    )
 
 
 class TicketOutputSerializer(serializers.Serializer):
-    uuid = serializers.CharField()
+    uuid = serializers.CharField(
+        help_text="Single-use socket ticket: open /ws/base/?uuid=<ticket> within WS_TICKET_TTL_SECONDS."
+    )
 
 
 class GoogleAuthOutputSerializer(serializers.Serializer):
-    access_token = serializers.CharField()
-    refresh_token = serializers.CharField()
+    access_token = serializers.CharField(help_text="Access token (JWT) for the Authorization header.")
+    refresh_token = serializers.CharField(help_text="Refresh token (JWT) for /auth/jwt/refresh/.")

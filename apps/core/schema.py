@@ -143,6 +143,8 @@ class AutoSchema(SpectacularAutoSchema):
             schema["example"] = "10:00:00"
             if field.read_only:
                 schema["readOnly"] = True
+            if field.help_text:
+                schema["description"] = str(field.help_text)
             return schema
         return super()._map_serializer_field(field, direction, bypass_extensions)
 

@@ -12,7 +12,7 @@ HALL_PLACEHOLDER = "core/hall-placeholder.jpg"
 
 
 class HallPhotoSerializer(serializers.ModelSerializer):
-    image = serializers.SerializerMethodField()
+    image = serializers.SerializerMethodField(help_text="Absolute URL of the photo.")
 
     class Meta:
         model = HallPhoto
@@ -23,10 +23,14 @@ class HallPhotoSerializer(serializers.ModelSerializer):
 
 
 class PoolHouseSerializer(serializers.ModelSerializer):
-    room_image = serializers.SerializerMethodField()
-    pics = serializers.SerializerMethodField()
-    avg_rating = serializers.SerializerMethodField()
-    table_count = serializers.IntegerField(read_only=True)
+    room_image = serializers.SerializerMethodField(
+        help_text="Absolute URL of the floor plan (tables are placed on it by `top`/`left`); a placeholder when none."
+    )
+    pics = serializers.SerializerMethodField(
+        help_text="The hall's photos `{id, image}`; never empty (a placeholder with id 0 when it has none)."
+    )
+    avg_rating = serializers.SerializerMethodField(help_text="Mean stars of the reviews, 0 when unrated.")
+    table_count = serializers.IntegerField(read_only=True, help_text="Number of tables in the hall.")
 
     class Meta:
         model = PoolHouse
@@ -46,6 +50,17 @@ class PoolHouseSerializer(serializers.ModelSerializer):
             "time_zone",
             "currency",
         ]
+        extra_kwargs = {
+            "slug": {"help_text": "Names the hall on the socket (`poolhouseName`)."},
+            "latitude": {"help_text": "Latitude in degrees."},
+            "longitude": {"help_text": "Longitude in degrees."},
+            "open_time": {"help_text": "Opening time, wall clock in the hall's time zone."},
+            "close_time": {
+                "help_text": "Closing time, wall clock in the hall's time zone; earlier than open_time: after midnight."
+            },
+            "time_zone": {"help_text": "The hall's IANA time zone, e.g. Europe/Berlin."},
+            "currency": {"help_text": "ISO 4217 code of the hall's prices, e.g. EUR."},
+        }
 
     def get_room_image(self, hall: PoolHouse) -> str | None:
         return absolute_media_url(self.context.get("request"), hall.room_image, HALL_PLACEHOLDER)
@@ -64,7 +79,7 @@ class PoolHouseSerializer(serializers.ModelSerializer):
 
 
 class PoolHouseNearSerializer(PoolHouseSerializer):
-    distance = serializers.SerializerMethodField()
+    distance = serializers.SerializerMethodField(help_text="Metres from the given point.")
 
     class Meta(PoolHouseSerializer.Meta):
         fields = [*PoolHouseSerializer.Meta.fields, "distance"]
@@ -76,16 +91,18 @@ class PoolHouseNearSerializer(PoolHouseSerializer):
 class TableSerializer(serializers.Serializer):
     """The Table shape, for the schema; the data itself is built by `tables_data` below."""
 
-    id = serializers.IntegerField()
+    id = serializers.IntegerField(help_text="The table's id (the `table_id` of /tables/{table_id}/reserve/).")
     table_id = serializers.IntegerField(help_text="Number of the table inside the hall.")
-    free = serializers.BooleanField()
+    free = serializers.BooleanField(help_text="Neither busy nor out of service.")
     top = serializers.FloatField(help_text="% of the floor plan from the top.")
     left = serializers.FloatField(help_text="% of the floor plan from the left.")
     current_session = ReservationSerializer(allow_null=True)
     state = serializers.ChoiceField(choices=["free", "busy", "out_of_service"])
-    busy_until = serializers.DateTimeField(allow_null=True)
-    out_of_service = serializers.BooleanField()
-    hourly_rate = serializers.DecimalField(max_digits=8, decimal_places=2)
+    busy_until = serializers.DateTimeField(allow_null=True, help_text="End of the running booking; null when not busy.")
+    out_of_service = serializers.BooleanField(help_text="Taken out of service by the staff: not bookable.")
+    hourly_rate = serializers.DecimalField(
+        max_digits=8, decimal_places=2, help_text="Price per hour in the hall's currency."
+    )
 
 
 class HallRatingSerializer(serializers.ModelSerializer):
@@ -94,29 +111,35 @@ class HallRatingSerializer(serializers.ModelSerializer):
     class Meta:
         model = HallRating
         fields = ["rate", "review", "timestamp", "rater"]
+        extra_kwargs = {
+            "rate": {"help_text": "Stars, 1 to 5."},
+            "timestamp": {"help_text": "When the review was written or last replaced."},
+        }
 
 
 class HallRatingInputSerializer(serializers.Serializer):
-    rate = serializers.IntegerField(min_value=1, max_value=5)
-    review = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    rate = serializers.IntegerField(min_value=1, max_value=5, help_text="Stars, 1 to 5.")
+    review = serializers.CharField(
+        max_length=2000, required=False, allow_blank=True, default="", help_text="Optional text."
+    )
 
 
 class HallsNearInputSerializer(serializers.Serializer):
-    lat = serializers.FloatField(min_value=-90, max_value=90)
-    lng = serializers.FloatField(min_value=-180, max_value=180)
+    lat = serializers.FloatField(min_value=-90, max_value=90, help_text="Latitude of the point, degrees.")
+    lng = serializers.FloatField(min_value=-180, max_value=180, help_text="Longitude of the point, degrees.")
     radius = serializers.FloatField(min_value=0.1, max_value=100, required=False, help_text="Kilometres, default 5.")
 
 
 class RatingFilterInputSerializer(serializers.Serializer):
-    filter = serializers.IntegerField(min_value=1, max_value=5)
+    filter = serializers.IntegerField(min_value=1, max_value=5, help_text="Stars, 1 to 5.")
 
 
 class HallPhotoInputSerializer(serializers.Serializer):
-    image = serializers.FileField()
+    image = serializers.FileField(help_text="An image file (multipart upload).")
 
 
 class HallPhotoDeleteInputSerializer(serializers.Serializer):
-    id = serializers.IntegerField(min_value=1)
+    id = serializers.IntegerField(min_value=1, help_text="The photo's id.")
 
 
 def _player_from_row(row: dict[str, Any] | None, request: Any) -> dict[str, Any] | None:

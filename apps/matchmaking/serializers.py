@@ -10,7 +10,7 @@ from apps.matchmaking.selectors import matchup_is_read_by
 
 
 class MatchmakingPlayerSerializer(PlayerSerializer):
-    distance = serializers.SerializerMethodField()
+    distance = serializers.SerializerMethodField(help_text="Metres from me; null when either of us has no location.")
 
     class Meta(PlayerSerializer.Meta):
         fields = [*PlayerSerializer.Meta.fields, "distance"]
@@ -29,14 +29,18 @@ class ReceivedInvitationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Invitation
         fields = ["id", "player_inviting", "created_at", "expires_at"]
+        extra_kwargs = {"expires_at": {"help_text": "Unanswered by then, the invitation lapses."}}
 
 
 class SentInvitationSerializer(serializers.ModelSerializer):
-    player_invited = serializers.IntegerField(source="player_invited_id", read_only=True)
+    player_invited = serializers.IntegerField(
+        source="player_invited_id", read_only=True, help_text="The invitee's player id."
+    )
 
     class Meta:
         model = Invitation
         fields = ["id", "player_invited", "created_at", "expires_at"]
+        extra_kwargs = {"expires_at": {"help_text": "Unanswered by then, the invitation lapses."}}
 
 
 class SenderSerializer(serializers.ModelSerializer):
@@ -50,8 +54,8 @@ class SenderSerializer(serializers.ModelSerializer):
 class MatchupSerializer(serializers.ModelSerializer):
     player_inviting = SimplePlayerSerializer(read_only=True)
     player_accepting = SimplePlayerSerializer(read_only=True)
-    last_message = serializers.SerializerMethodField()
-    read = serializers.SerializerMethodField()
+    last_message = serializers.SerializerMethodField(help_text="The latest message `{body, sender}`, or null.")
+    read = serializers.SerializerMethodField(help_text="Whether I have read the latest message (per member).")
 
     class Meta:
         model = Matchup
@@ -78,21 +82,29 @@ class MessageSerializer(serializers.ModelSerializer):
 
 
 class PlayerDetailsSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    inviting_to_play = serializers.BooleanField()
+    id = serializers.IntegerField(help_text="My player id.")
+    inviting_to_play = serializers.BooleanField(help_text="Whether I am in the lobby.")
     received_invitations = ReceivedInvitationSerializer(many=True)
     sent_invitations = SentInvitationSerializer(many=True)
 
 
 class MatchmakingQuerySerializer(serializers.Serializer):
-    filter = serializers.CharField(required=False, allow_blank=True, max_length=32)
-    filter_location = serializers.BooleanField(required=False, default=False)
-    limit = serializers.IntegerField(required=False, min_value=1, max_value=200, default=50)
+    filter = serializers.CharField(
+        required=False, allow_blank=True, max_length=32, help_text="`rating`: only players within my rating window."
+    )
+    filter_location = serializers.BooleanField(
+        required=False, default=False, help_text="Only players within MATCHMAKING_RADIUS_KM of me."
+    )
+    limit = serializers.IntegerField(
+        required=False, min_value=1, max_value=200, default=50, help_text="At most this many players."
+    )
 
 
 class InviteInputSerializer(serializers.Serializer):
     player = ObjectIdField(required=False, help_text="The invitee's player id (or object with an id).")
-    username = serializers.CharField(required=False, max_length=150)
+    username = serializers.CharField(
+        required=False, max_length=150, help_text="The invitee's username (when `player` is not given)."
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not attrs.get("player") and not attrs.get("username"):
@@ -101,9 +113,16 @@ class InviteInputSerializer(serializers.Serializer):
 
 
 class LobbyInputSerializer(serializers.Serializer):
-    looking = serializers.BooleanField(required=False, allow_null=True, default=None)
-    auto_pair = serializers.BooleanField(required=False, allow_null=True, default=None)
+    looking = serializers.BooleanField(
+        required=False, allow_null=True, default=None, help_text="In the lobby or not; null or absent: unchanged."
+    )
+    auto_pair = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Be paired automatically while looking; null or absent: unchanged.",
+    )
 
 
 class MessageInputSerializer(serializers.Serializer):
-    message = serializers.CharField(max_length=2000, trim_whitespace=True)
+    message = serializers.CharField(max_length=2000, trim_whitespace=True, help_text="The text, 1 to 2000 characters.")

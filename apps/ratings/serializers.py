@@ -9,14 +9,20 @@ from apps.ratings.models import GameResult
 
 
 class HistorySerializer(serializers.ModelSerializer):
-    game_session = serializers.IntegerField(source="session_id", read_only=True)
+    game_session = serializers.IntegerField(source="session_id", read_only=True, help_text="The game session's id.")
     winner_player = SimplePlayerSerializer(source="winner", read_only=True)
     loser_player = SimplePlayerSerializer(source="loser", read_only=True)
-    points_given = serializers.IntegerField(read_only=True)
-    penalty_points = serializers.IntegerField(read_only=True)
-    timestamp = serializers.SerializerMethodField()
-    poolhouse = serializers.CharField(source="session.table.hall.title", read_only=True)
-    poolhouse_id = serializers.IntegerField(source="session.table.hall_id", read_only=True)
+    points_given = serializers.IntegerField(
+        read_only=True, help_text="Rating points the winner gained; 0 until the result is final."
+    )
+    penalty_points = serializers.IntegerField(
+        read_only=True, help_text="Rating points the loser lost; 0 until the result is final."
+    )
+    timestamp = serializers.SerializerMethodField(
+        help_text="When the result became final; before that, when it was first reported."
+    )
+    poolhouse = serializers.CharField(source="session.table.hall.title", read_only=True, help_text="The hall's title.")
+    poolhouse_id = serializers.IntegerField(source="session.table.hall_id", read_only=True, help_text="The hall's id.")
 
     class Meta:
         model = GameResult
@@ -35,27 +41,38 @@ class HistorySerializer(serializers.ModelSerializer):
             "poolhouse_id",
             "status",
         ]
+        extra_kwargs = {
+            "result_winner": {"help_text": "Frames the winner won."},
+            "result_loser": {"help_text": "Frames the loser won."},
+            "tie": {"help_text": "A draw; winner_player and loser_player are then just the two players."},
+        }
 
     def get_timestamp(self, result: GameResult) -> str:
         return (result.finalized_at or result.created_at).isoformat()
 
 
 class ReportInputSerializer(serializers.Serializer):
-    game_session = ObjectIdField()
-    winner_player = ObjectIdField()
-    loser_player = ObjectIdField()
-    result_winner = serializers.IntegerField(min_value=0, max_value=99, required=False, default=0)
-    result_loser = serializers.IntegerField(min_value=0, max_value=99, required=False, default=0)
+    game_session = ObjectIdField(help_text="The game session's id.")
+    winner_player = ObjectIdField(help_text="The winner's player id; for a tie, the same id as loser_player.")
+    loser_player = ObjectIdField(help_text="The loser's player id.")
+    result_winner = serializers.IntegerField(
+        min_value=0, max_value=99, required=False, default=0, help_text="Frames the winner won."
+    )
+    result_loser = serializers.IntegerField(
+        min_value=0, max_value=99, required=False, default=0, help_text="Frames the loser won."
+    )
 
 
 class LeaderboardInputSerializer(serializers.Serializer):
     scope = serializers.ChoiceField(choices=["global", "hall", "around"], required=False, default="global")
-    hall = serializers.IntegerField(min_value=1, required=False)
+    hall = serializers.IntegerField(min_value=1, required=False, help_text="The hall's id (needed by scope=hall).")
 
 
 class LeaderboardRowSerializer(SimplePlayerSerializer):
-    rank = serializers.IntegerField(read_only=True)
-    rating_deviation = serializers.FloatField(read_only=True)
+    rank = serializers.IntegerField(read_only=True, help_text="Position in the global ranking, 1 = best.")
+    rating_deviation = serializers.FloatField(
+        read_only=True, help_text="Glicko-2 rating deviation: how uncertain the rating still is."
+    )
 
     class Meta(SimplePlayerSerializer.Meta):
         fields = ["rank", *SimplePlayerSerializer.Meta.fields, "rating_deviation"]
