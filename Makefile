@@ -3,31 +3,88 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
-STAMP := $(VENV)/.installed
+# uv installs the requirements (seconds where pip took minutes); the venv's own pip installs only uv.
+UV_VERSION := 0.13.9
+UV := $(VENV)/bin/uv
+UV_STAMP := $(VENV)/.uv-$(UV_VERSION)
+# One stamp per requirement set: `make run` installs what running needs, `make test`, `make lint` and the
+# benches add the test, lint and benchmark tools. A set is installed again only when one of its files changes.
+RUN_STAMP := $(VENV)/.installed-run
+DEV_STAMP := $(VENV)/.installed-dev
 
 .PHONY: install run test lint format migrate seed clean bench bench-full lambdas-package
 
-$(STAMP): requirements.txt requirements-dev.txt
+# uv reads no pip configuration, so hand it what pip uses on this machine (`pip config list`: the PIP_*
+# variables first, then pip.conf): index, extra indexes, find-links, constraints and CA bundle. With extra
+# indexes uv takes the best version from any of them, as pip does. On a machine with only PyPI it sets
+# nothing, and UV_* variables already set win.
+define STRIKEM_PIP_TO_UV
+import ast, os, shlex, subprocess, sys
+listed = subprocess.run([sys.executable, "-m", "pip", "config", "list"], capture_output=True, text=True).stdout
+found = {}
+for line in listed.splitlines():
+    key, _, value = line.partition("=")
+    scope, _, name = key.rpartition(".")
+    try:
+        found[scope, name] = str(ast.literal_eval(value))
+    except (SyntaxError, ValueError):
+        continue
+def option(name):
+    return next((found[scope, name] for scope in (":env:", "install", "global") if (scope, name) in found), "")
+uv = {
+    "UV_DEFAULT_INDEX": option("index-url"),
+    "UV_INDEX": " ".join(option("extra-index-url").split()),
+    "UV_FIND_LINKS": ",".join(option("find-links").split()),
+    "UV_CONSTRAINT": " ".join(option("constraint").split()),
+    "SSL_CERT_FILE": option("cert"),
+}
+if uv["UV_INDEX"]:
+    uv["UV_INDEX_STRATEGY"] = "unsafe-best-match"
+for name, value in uv.items():
+    if value and name not in os.environ:
+        print(f"export {name}={shlex.quote(value)}")
+endef
+export STRIKEM_PIP_TO_UV
+UV_INSTALL = eval "$$($(PY) -c "$$STRIKEM_PIP_TO_UV")" && $(UV) pip install --python $(PY)
+
+$(UV_STAMP):
+	@echo "== $(VENV): a virtualenv with uv $(UV_VERSION) to install the rest"
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PIP) install --quiet --upgrade pip
+	$(PIP) install uv==$(UV_VERSION)
+	touch $@
+
+# What running needs: the runtime pins without mysqlclient (make run uses SQLite; with a MySQL DATABASE_URL
+# `make run` adds it) and the embedded Redis.
+$(RUN_STAMP): requirements.txt requirements-run.txt $(UV_STAMP)
+	@echo "== Installing what running needs: requirements.txt (less mysqlclient) and requirements-run.txt"
+	grep -iv '^mysqlclient' requirements.txt > $(VENV)/requirements-sqlite.txt
+	$(UV_INSTALL) -r $(VENV)/requirements-sqlite.txt -r requirements-run.txt
+	touch $@
+
+# Everything: the runtime pins with mysqlclient and the test, lint and benchmark tools.
+$(DEV_STAMP): requirements.txt requirements-run.txt requirements-dev.txt $(UV_STAMP)
+	@echo "== Installing requirements.txt and the test, lint and benchmark tools (requirements-dev.txt)"
 	@# mysqlclient compiles against libmariadb-dev; on a bare machine without it, `make run` still
 	@# works on SQLite, so install everything else and say so.
-	$(PIP) install --quiet -r requirements.txt -r requirements-dev.txt || { \
+	$(UV_INSTALL) -r requirements.txt -r requirements-dev.txt || { \
 	  echo "mysqlclient did not build (install libmariadb-dev and pkg-config for MySQL); continuing with SQLite only"; \
 	  grep -iv '^mysqlclient' requirements.txt > $(VENV)/requirements-sqlite.txt; \
-	  $(PIP) install --quiet -r $(VENV)/requirements-sqlite.txt -r requirements-dev.txt; }
-	touch $(STAMP)
+	  $(UV_INSTALL) -r $(VENV)/requirements-sqlite.txt -r requirements-dev.txt; }
+	touch $@
 
-install: $(STAMP)
+install: $(DEV_STAMP)
 
-migrate: install
+migrate: $(RUN_STAMP)
+	@case "$$DATABASE_URL" in mysql*) $(PY) -c "import MySQLdb" 2>/dev/null || \
+	  $(UV_INSTALL) "$$(grep -i '^mysqlclient' requirements.txt)";; esac
 	$(PY) manage.py migrate --noinput
 
 seed: migrate
 	$(PY) manage.py seed
 
+# `make run VERBOSE=1` (or RUN_VERBOSE=1 in the environment) logs every Celery task too.
 run: seed
-	$(PY) manage.py runstack
+	$(if $(VERBOSE),RUN_VERBOSE=$(VERBOSE)) $(PY) manage.py runstack
 
 test: install
 	$(VENV)/bin/pytest
