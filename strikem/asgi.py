@@ -1,6 +1,7 @@
 """ASGI entry point: plain HTTP goes to Django, WebSockets to the Channels routing of the apps."""
 
 import os
+import sys
 
 from django.core.asgi import get_asgi_application
 
@@ -20,3 +21,25 @@ application = ProtocolTypeRouter(
         "websocket": OriginCheckMiddleware(URLRouter(websocket_urlpatterns)),
     }
 )
+
+
+def _close_frames_on_protocol_errors() -> None:
+    """Under Daphne, a WebSocket protocol error (a text frame that is not UTF-8) ends the socket with its
+    close code (1007) as RFC 6455 says; autobahn, which Daphne runs on, drops the TCP connection by
+    default, which a client sees as an abnormal closure. Daphne builds its factory from this name when it
+    starts serving, after it has imported this module."""
+    daphne_server = sys.modules.get("daphne.server")
+    if daphne_server is None or getattr(daphne_server.WebSocketFactory, "closes_cleanly", False):
+        return
+
+    class CleanClosingFactory(daphne_server.WebSocketFactory):  # type: ignore[name-defined,misc]
+        closes_cleanly = True
+
+        def resetProtocolOptions(self) -> None:  # noqa: N802 - autobahn's name
+            super().resetProtocolOptions()
+            self.failByDrop = False
+
+    daphne_server.WebSocketFactory = CleanClosingFactory
+
+
+_close_frames_on_protocol_errors()

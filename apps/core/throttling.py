@@ -1,12 +1,21 @@
-"""Throttles count in the shared Redis cache; when Redis is down they let requests through.
+"""Throttles count in the shared Redis cache, per user or per client address; when Redis is down they let
+requests through.
 
 Refusing every login while Redis restarts would turn a cache outage into a full outage; the window
 without limits lasts as long as the outage and is logged.
+
+The client's address is the connection's, unless the connection comes from a proxy the deployment names
+in TRUSTED_PROXIES (nginx, the load balancer): then X-Forwarded-For is read from the right, skipping
+trusted proxies, and the first address that is not one is the client. Anything a client writes into the
+header itself stands further left and is never reached, so a forged header changes nothing.
 """
 
+import ipaddress
 import logging
+from functools import cache
 
 import redis
+from django.conf import settings
 from rest_framework.request import Request
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
@@ -14,7 +23,35 @@ from rest_framework.views import APIView
 logger = logging.getLogger(__name__)
 
 
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+@cache
+def _trusted(proxies: tuple[str, ...]) -> tuple[Network, ...]:
+    return tuple(ipaddress.ip_network(proxy, strict=False) for proxy in proxies)
+
+
+def _is_trusted(address: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in _trusted(tuple(settings.TRUSTED_PROXIES)))
+
+
+def client_address(meta: dict[str, str]) -> str:
+    """The client's address from a request's META (see the module docstring)."""
+    address = meta.get("REMOTE_ADDR", "")
+    forwarded = [hop.strip() for hop in meta.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+    while forwarded and _is_trusted(address):
+        address = forwarded.pop()
+    return address
+
+
 class ScopedThrottle(ScopedRateThrottle):
+    def get_ident(self, request: Request) -> str:
+        return client_address(request.META)
+
     def allow_request(self, request: Request, view: APIView) -> bool:
         try:
             return super().allow_request(request, view)

@@ -4,7 +4,7 @@ from typing import Any
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticatedOrReadOnly
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -13,6 +13,7 @@ from rest_framework_simplejwt.authentication import JWTStatelessUserAuthenticati
 
 from apps.accounts.selectors import player_require
 from apps.core.apis import request_user, validated
+from apps.core.parsing import BoundedJSONParser
 from apps.halls import selectors, serializers, services
 
 
@@ -21,6 +22,7 @@ class PoolHouseListApi(APIView):
 
     @extend_schema(responses={200: serializers.PoolHouseSerializer(many=True)})
     def get(self, request: Request) -> Response:
+        """Every hall, by title."""
         halls = selectors.hall_list()
         return Response(serializers.PoolHouseSerializer(halls, many=True, context={"request": request}).data)
 
@@ -30,6 +32,7 @@ class PoolHouseDetailApi(APIView):
 
     @extend_schema(responses={200: serializers.PoolHouseSerializer})
     def get(self, request: Request, hall_id: str) -> Response:
+        """One hall."""
         hall = selectors.hall_get(hall_id=hall_id)
         return Response(serializers.PoolHouseSerializer(hall, context={"request": request}).data)
 
@@ -42,6 +45,10 @@ class PoolHouseNearApi(APIView):
         responses={200: serializers.PoolHouseNearSerializer(many=True)},
     )
     def get(self, request: Request) -> Response:
+        """Halls near a point, nearest first.
+
+        Halls within `radius` km (default 5) of `lat`/`lng`, each with its `distance` in metres.
+        """
         query = validated(serializers.HallsNearInputSerializer, request.query_params)
         halls = selectors.hall_list_near(latitude=query["lat"], longitude=query["lng"], radius_km=query.get("radius"))
         return Response(serializers.PoolHouseNearSerializer(halls, many=True, context={"request": request}).data)
@@ -55,6 +62,11 @@ class HallTablesApi(APIView):
 
     @extend_schema(responses={200: serializers.TableSerializer(many=True)})
     def get(self, request: Request, hall_id: str) -> Response:
+        """The hall's tables and their state now.
+
+        Each table is free, busy (with the running booking) or out of service. The token is optional; with
+        one, the caller sees their own email in a booking.
+        """
         rows = serializers.tables_data(hall_id=int(hall_id), request=request)
         if not rows:
             selectors.hall_get_plain(hall_id=hall_id)  # 404 for a hall that does not exist
@@ -70,11 +82,16 @@ class HallRatingsApi(generics.GenericAPIView):
 
     @extend_schema(responses=serializers.HallRatingSerializer(many=True))
     def get(self, request: Request, hall_id: str) -> Response:
+        """The hall's reviews, newest first, paged."""
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @extend_schema(request=serializers.HallRatingInputSerializer, responses={201: serializers.HallRatingSerializer})
     def post(self, request: Request, hall_id: str) -> Response:
+        """Review the hall with 1 to 5 stars.
+
+        One review per player and hall: a second one replaces the first.
+        """
         hall = selectors.hall_get(hall_id=hall_id)
         data = validated(serializers.HallRatingInputSerializer, request.data)
         rating = services.hall_rating_submit(
@@ -92,6 +109,7 @@ class HallFilterRatingsApi(generics.GenericAPIView):
         responses=serializers.HallRatingSerializer(many=True),
     )
     def get(self, request: Request, hall_id: str) -> Response:
+        """The hall's reviews with the given number of stars, paged."""
         stars = validated(serializers.RatingFilterInputSerializer, request.query_params)["filter"]
         ratings = selectors.hall_ratings(hall=selectors.hall_get(hall_id=hall_id), stars=stars)
         page = self.paginate_queryset(ratings)
@@ -102,15 +120,20 @@ class HallImagesApi(APIView):
     """Anyone reads a hall's photos; only its staff add or remove them."""
 
     permission_classes = [IsAuthenticatedOrReadOnly]
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser, FormParser, BoundedJSONParser]
 
     @extend_schema(responses={200: serializers.HallPhotoSerializer(many=True)})
     def get(self, request: Request, hall_id: str) -> Response:
+        """The hall's photos."""
         photos = selectors.hall_photos(hall=selectors.hall_get(hall_id=hall_id))
         return Response(serializers.HallPhotoSerializer(photos, many=True, context={"request": request}).data)
 
     @extend_schema(request=serializers.HallPhotoInputSerializer, responses={201: serializers.HallPhotoSerializer})
     def post(self, request: Request, hall_id: str) -> Response:
+        """Add a photo to the hall (its staff only).
+
+        Multipart `image`; it is checked and re-encoded before it is stored.
+        """
         hall = selectors.hall_get(hall_id=hall_id)
         services.hall_staff_require(user=request_user(request), hall=hall)
         upload = validated(serializers.HallPhotoInputSerializer, request.data)["image"]
@@ -126,6 +149,7 @@ class HallImagesApi(APIView):
         description="The web client names the photo in the body (`{id}`) or the query (`?id=`).",
     )
     def delete(self, request: Request, hall_id: str) -> Response:
+        """Remove a photo of the hall (its staff only)."""
         source = request.data if request.data else request.query_params
         photo_id = validated(serializers.HallPhotoDeleteInputSerializer, source)["id"]
         return _photo_delete(request, hall_id, photo_id)
@@ -134,6 +158,7 @@ class HallImagesApi(APIView):
 class HallImageApi(APIView):
     @extend_schema(operation_id="api_poolhouses_image_destroy", responses={204: None})
     def delete(self, request: Request, hall_id: str, photo_id: str) -> Response:
+        """Remove a photo of the hall by its id (its staff only)."""
         return _photo_delete(request, hall_id, int(photo_id))
 
 

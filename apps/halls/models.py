@@ -40,6 +40,9 @@ class PoolHouse(models.Model):
     billing_increment_minutes = models.PositiveSmallIntegerField(
         default=15, help_text="Played time is billed in started blocks of this many minutes."
     )
+    booking_horizon_days = models.PositiveSmallIntegerField(
+        default=90, help_text="How many days ahead a table can be booked."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -5,7 +5,6 @@ socket's authenticated user; any `username` a frame carries about its sender is 
 an error frame with a code and the socket stays open.
 """
 
-import json
 import logging
 import time
 from typing import Any
@@ -16,6 +15,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
 from apps.accounts.models import Player
+from apps.core import parsing
 from apps.core.exceptions import DomainError
 from apps.core.observability import OPEN_SOCKETS
 from apps.halls.selectors import hall_get_by_slug
@@ -145,7 +145,10 @@ class BaseConsumer(AsyncJsonWebsocketConsumer):
             await self._error("FRAME_TOO_LARGE", f"A frame has at most {settings.WS_MAX_FRAME_BYTES} bytes.")
             return
         try:
-            content = json.loads(text_data)
+            content = parsing.loads(text_data)
+        except parsing.TooDeep as error:
+            await self._error("MALFORMED_FRAME", str(error))
+            return
         except ValueError:
             await self._error("MALFORMED_FRAME", "The frame is not valid JSON.")
             return
@@ -190,7 +193,9 @@ class BaseConsumer(AsyncJsonWebsocketConsumer):
         elif action == "matchmake" and "invite_sender_username" in content:
             await self._answer_invitation(content)
         elif action == "change_matchup":
-            await self._view_matchup(content.get("matchup_id"))
+            if "matchup_id" not in content:
+                raise FrameError("Name the chat you are viewing with matchup_id (null: none).")
+            await self._view_matchup(content["matchup_id"])
         elif action == "matchup" and "message" in content:
             await self._send_message(content)
         else:

@@ -12,6 +12,10 @@ class StartInPast(ReservationError):
     default_detail = "The start time is in the past."
 
 
+class BeyondBookingHorizon(ReservationError):
+    code = "BEYOND_BOOKING_HORIZON"
+
+
 class BadDuration(ReservationError):
     code = "INVALID_DURATION"
 

@@ -1,9 +1,10 @@
+from datetime import date
 from typing import Any
 
 from rest_framework import serializers
 
 from apps.accounts.serializers import SimplePlayerSerializer, simple_player_data
-from apps.core.fields import ObjectIdField, OptionalOffsetDateTimeField
+from apps.core.fields import FIRST_DAY, LAST_DAY, ObjectIdField, OptionalOffsetDateTimeField
 from apps.reservations.models import GameSession, Reservation
 from apps.reservations.selectors import reservation_players
 
@@ -11,10 +12,12 @@ from apps.reservations.selectors import reservation_players
 class ReservationSerializer(serializers.ModelSerializer):
     player_reserving = SimplePlayerSerializer(read_only=True, allow_null=True)
     other_player_details = SimplePlayerSerializer(source="other_player", read_only=True, allow_null=True)
-    finished_reservation = serializers.SerializerMethodField()
-    table_number = serializers.IntegerField(source="table.number", read_only=True)
-    hall = serializers.IntegerField(source="table.hall_id", read_only=True)
-    game_session = serializers.SerializerMethodField()
+    finished_reservation = serializers.SerializerMethodField(help_text="Whether its game has been played and ended.")
+    table_number = serializers.IntegerField(
+        source="table.number", read_only=True, help_text="Number of the table inside the hall."
+    )
+    hall = serializers.IntegerField(source="table.hall_id", read_only=True, help_text="The hall's id.")
+    game_session = serializers.SerializerMethodField(help_text="Id of its game session once started, else null.")
 
     class Meta:
         model = Reservation
@@ -32,6 +35,12 @@ class ReservationSerializer(serializers.ModelSerializer):
             "hall",
             "game_session",
         ]
+        extra_kwargs = {
+            "start_time": {"help_text": "Start, ISO 8601 with offset."},
+            "duration": {"help_text": "Length in minutes."},
+            "end_time": {"help_text": "start_time + duration, or when the game was ended early."},
+            "table": {"help_text": "The table's id."},
+        }
 
     @staticmethod
     def _session(reservation: Reservation) -> GameSession | None:
@@ -78,59 +87,87 @@ class ScheduleSlotSerializer(serializers.ModelSerializer):
     class Meta:
         model = Reservation
         fields = ["start_time", "duration", "end_time"]
+        extra_kwargs = {
+            "start_time": {"help_text": "Start, ISO 8601 with offset."},
+            "duration": {"help_text": "Length in minutes."},
+            "end_time": {"help_text": "start_time + duration, or when the game was ended early."},
+        }
+
+
+_START_TIME_HELP = "ISO 8601 date-time; without an offset it is read in the hall's time zone."
+_DURATION_HELP = "Length in minutes: within the hall's minimum and maximum, and a multiple of its booking step."
 
 
 class ReserveInputSerializer(serializers.Serializer):
-    start_time = OptionalOffsetDateTimeField()
-    duration = serializers.IntegerField(min_value=1, max_value=24 * 60)
-    other_player = ObjectIdField(required=False, allow_null=True)
+    start_time = OptionalOffsetDateTimeField(help_text=_START_TIME_HELP)
+    duration = serializers.IntegerField(min_value=1, max_value=24 * 60, help_text=_DURATION_HELP)
+    other_player = ObjectIdField(
+        required=False, allow_null=True, help_text="The opponent's player id (or a player object with an `id`)."
+    )
 
 
 class WalkInInputSerializer(serializers.Serializer):
     table_id = serializers.IntegerField(min_value=1, help_text="Number of the table inside the hall.")
-    duration = serializers.IntegerField(min_value=1, max_value=24 * 60)
-    start_time = OptionalOffsetDateTimeField(required=False, help_text="Default: now.")
+    duration = serializers.IntegerField(min_value=1, max_value=24 * 60, help_text=_DURATION_HELP)
+    start_time = OptionalOffsetDateTimeField(required=False, help_text=f"{_START_TIME_HELP} Default: now.")
 
 
 class DayInputSerializer(serializers.Serializer):
-    date = serializers.DateField(required=False)
+    date = serializers.DateField(
+        required=False, help_text="A day (YYYY-MM-DD) in the hall's time zone: the opening interval that starts on it."
+    )
+
+    def validate_date(self, value: date) -> date:
+        if not FIRST_DAY <= value <= LAST_DAY:
+            raise serializers.ValidationError(f"Give a day from {FIRST_DAY} to {LAST_DAY}.")
+        return value
 
 
 class DaysInputSerializer(serializers.Serializer):
-    days = serializers.IntegerField(min_value=1, max_value=366, required=False, default=30)
-    hall = serializers.IntegerField(min_value=1, required=False)
+    days = serializers.IntegerField(
+        min_value=1, max_value=366, required=False, default=30, help_text="How many days back to count."
+    )
+    hall = serializers.IntegerField(
+        min_value=1, required=False, help_text="The hall's id; may be left out by the staff of exactly one hall."
+    )
 
 
 class TopPlayerSerializer(serializers.Serializer):
     """A row of the staff's most active players (schema of GET /api/top-player/)."""
 
     player = SimplePlayerSerializer()
-    games = serializers.IntegerField()
+    games = serializers.IntegerField(help_text="Games played at the hall in the period.")
 
 
 class TopTableSerializer(serializers.Serializer):
     """A row of the staff's busiest tables (schema of GET /api/top-table/)."""
 
-    id = serializers.IntegerField()
+    id = serializers.IntegerField(help_text="The table's id.")
     table_id = serializers.IntegerField(help_text="Number of the table inside the hall.")
-    games = serializers.IntegerField()
-    minutes = serializers.IntegerField()
-    revenue = serializers.DecimalField(max_digits=12, decimal_places=2)
-    currency = serializers.CharField()
+    games = serializers.IntegerField(help_text="Game sessions started in the period.")
+    minutes = serializers.IntegerField(help_text="Minutes played in the period.")
+    revenue = serializers.DecimalField(
+        max_digits=12, decimal_places=2, help_text="Takings of the period, in `currency`."
+    )
+    currency = serializers.CharField(help_text="ISO 4217 code of the hall's prices.")
 
 
 class GameSessionSerializer(serializers.ModelSerializer):
     """GET /api/game-session/{id}/ for one of its players."""
 
-    players = serializers.SerializerMethodField()
-    pooltable = serializers.IntegerField(source="table_id", read_only=True)
-    table_number = serializers.IntegerField(source="table.number", read_only=True)
-    status_finished = serializers.BooleanField(read_only=True)
-    start_time = serializers.DateTimeField(source="started_at", read_only=True)
-    end_time = serializers.SerializerMethodField()
-    location = serializers.CharField(source="table.hall.title", read_only=True)
-    hall = serializers.IntegerField(source="table.hall_id", read_only=True)
-    opponent_username = serializers.SerializerMethodField()
+    players = serializers.SerializerMethodField(help_text="The booker and the opponent, as SimplePlayer.")
+    pooltable = serializers.IntegerField(source="table_id", read_only=True, help_text="The table's id.")
+    table_number = serializers.IntegerField(
+        source="table.number", read_only=True, help_text="Number of the table inside the hall."
+    )
+    status_finished = serializers.BooleanField(read_only=True, help_text="Whether the game has ended.")
+    start_time = serializers.DateTimeField(source="started_at", read_only=True, help_text="When the game started.")
+    end_time = serializers.SerializerMethodField(help_text="When it ended; while it runs, its booked end.")
+    location = serializers.CharField(source="table.hall.title", read_only=True, help_text="The hall's title.")
+    hall = serializers.IntegerField(source="table.hall_id", read_only=True, help_text="The hall's id.")
+    opponent_username = serializers.SerializerMethodField(
+        help_text="Username of the other player of the session (null when there is none)."
+    )
 
     class Meta:
         model = GameSession
@@ -148,6 +185,10 @@ class GameSessionSerializer(serializers.ModelSerializer):
             "minutes_played",
             "cost",
         ]
+        extra_kwargs = {
+            "minutes_played": {"help_text": "Minutes played; null while the game runs."},
+            "cost": {"help_text": "Price of the minutes played, in the hall's currency; null while the game runs."},
+        }
 
     def get_players(self, session: GameSession) -> list[dict[str, Any]]:
         players = reservation_players(session.reservation)
@@ -166,7 +207,13 @@ class GameSessionSerializer(serializers.ModelSerializer):
 
 
 class StaffSessionSerializer(GameSessionSerializer):
-    table_id = serializers.IntegerField(source="table.number", read_only=True)
+    table_id = serializers.IntegerField(
+        source="table.number", read_only=True, help_text="Number of the table inside the hall."
+    )
 
     class Meta(GameSessionSerializer.Meta):
         fields = [*GameSessionSerializer.Meta.fields, "table_id", "ended_early"]
+        extra_kwargs = {
+            **GameSessionSerializer.Meta.extra_kwargs,
+            "ended_early": {"help_text": "Ended before its booked end (by the staff or a cancelling booker)."},
+        }

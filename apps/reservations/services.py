@@ -78,6 +78,9 @@ def reservation_create(
     grace = WALK_IN_GRACE if player is None else timedelta(0)
     if start < now - grace:
         raise exceptions.StartInPast()
+    horizon = table.hall.booking_horizon_days
+    if start > now + timedelta(days=horizon):
+        raise exceptions.BeyondBookingHorizon(f"{table.hall.title} takes bookings up to {horizon} days ahead.")
     # Lock the table row: every booking of this table queues here, on whichever app server it runs.
     table = PoolTable.objects.select_for_update().select_related("hall").get(pk=table.pk)
     hall = table.hall

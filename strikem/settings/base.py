@@ -4,6 +4,7 @@ Every external part is read from the environment (see .env.example). The default
 `make run` work on a bare machine: SQLite and an embedded Redis started by `manage.py runstack`.
 """
 
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
 
@@ -208,10 +209,24 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Proxies whose X-Forwarded-For is believed (addresses or CIDRs: nginx on the instance, the load balancer's
+# subnet); a request from anywhere else is counted by its own address (see apps/core/throttling.py).
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+for _proxy in TRUSTED_PROXIES:
+    ipaddress.ip_network(_proxy, strict=False)  # a typo fails at start, not on the first request
+
+# How deep client JSON (REST bodies, socket frames) may nest; deeper is refused before parsing.
+JSON_MAX_DEPTH = env.int("JSON_MAX_DEPTH", default=32)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework_simplejwt.authentication.JWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "apps.core.parsing.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "apps.core.schema.AutoSchema",
     "EXCEPTION_HANDLER": "apps.core.exceptions.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "apps.core.pagination.PageNumberPagination",

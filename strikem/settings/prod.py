@@ -10,6 +10,8 @@ if _missing:
     raise ImproperlyConfigured(f"Missing required environment variables: {', '.join(_missing)}")
 os.environ.setdefault("DEBUG", "false")
 os.environ.setdefault("LOG_FORMAT", "json")
+# In production nginx runs beside the app on each instance and is the one proxy the app hears from.
+os.environ.setdefault("TRUSTED_PROXIES", "127.0.0.1,::1")
 
 from strikem.settings.base import *  # noqa: E402,F403
 from strikem.settings.base import env  # noqa: E402

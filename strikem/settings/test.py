@@ -24,18 +24,16 @@ STORAGES = {
 }
 REST_FRAMEWORK = {
     **REST_FRAMEWORK,
+    # Generous unless a test's server process is given its own (THROTTLE_LOGIN=5/min).
     "DEFAULT_THROTTLE_RATES": {
-        "login": "1000/min",
-        "register": "1000/min",
-        "codes": "1000/min",
-        "invitations": "1000/min",
-        "chat": "1000/min",
+        scope: os.environ.get(f"THROTTLE_{scope.upper()}", "1000/min")
+        for scope in ("login", "register", "codes", "invitations", "chat")
     },
 }
 
-# A pinned clock for the whole suite (`make test-clocks`): STRIKEM_TEST_CLOCK names the instant the run
-# starts at; the offset from the real clock is handed to every process the tests start (workers, servers),
-# so they all share the shifted clock, which keeps ticking.
+# A pinned clock for the suite (`make test-clocks`): STRIKEM_TEST_CLOCK names the instant the run starts
+# at, and the clock keeps ticking from there. The offset from the real clock is handed on in the
+# environment so that every test process (xdist workers) shares it.
 if os.environ.get("STRIKEM_TEST_CLOCK") and not os.environ.get("STRIKEM_TEST_CLOCK_OFFSET"):
     from datetime import datetime as _datetime
 
