@@ -2,6 +2,7 @@
 
 import os
 import sys
+from typing import Any
 
 from django.core.asgi import get_asgi_application
 
@@ -28,14 +29,14 @@ def _close_frames_on_protocol_errors() -> None:
     close code (1007) as RFC 6455 says; autobahn, which Daphne runs on, drops the TCP connection by
     default, which a client sees as an abnormal closure. Daphne builds its factory from this name when it
     starts serving, after it has imported this module."""
-    daphne_server = sys.modules.get("daphne.server")
+    daphne_server: Any = sys.modules.get("daphne.server")
     if daphne_server is None or getattr(daphne_server.WebSocketFactory, "closes_cleanly", False):
         return
 
-    class CleanClosingFactory(daphne_server.WebSocketFactory):  # type: ignore[name-defined,misc]
+    class CleanClosingFactory(daphne_server.WebSocketFactory):  # type: ignore[misc]
         closes_cleanly = True
 
-        def resetProtocolOptions(self) -> None:  # noqa: N802 - autobahn's name
+        def resetProtocolOptions(self) -> None:
             super().resetProtocolOptions()
             self.failByDrop = False
 

@@ -24,17 +24,16 @@ def within_opening_hours(hall: PoolHouse, start: datetime, end: datetime) -> boo
     compared as instants, so a daylight-saving change inside a booking counts its real length.
     """
     local_day = start.astimezone(ZoneInfo(hall.time_zone)).date()
-    days_spanned = (end - start).days + 2
-    joined_from: datetime | None = None
-    joined_to: datetime | None = None
-    for offset in range(-1, days_spanned + 1):
-        opens, closes = (moment.astimezone(UTC) for moment in opening_window(hall, local_day + timedelta(offset)))
-        if joined_to is not None and opens <= joined_to:
-            joined_to = max(joined_to, closes)
-        else:
-            joined_from, joined_to = opens, closes
+    windows = (opening_window(hall, local_day + timedelta(days=offset)) for offset in range(-1, (end - start).days + 3))
+    joined_from, joined_to = (moment.astimezone(UTC) for moment in next(windows))
+    for opens, closes in windows:
         if joined_from <= start and end <= joined_to:
             return True
         if joined_from > start:
             return False
-    return False
+        opens, closes = opens.astimezone(UTC), closes.astimezone(UTC)
+        if opens <= joined_to:
+            joined_to = max(joined_to, closes)
+        else:
+            joined_from, joined_to = opens, closes
+    return joined_from <= start and end <= joined_to

@@ -1,4 +1,4 @@
-from datetime import date
+import datetime as dt
 from typing import Any
 
 from rest_framework import serializers
@@ -117,7 +117,7 @@ class DayInputSerializer(serializers.Serializer):
         required=False, help_text="A day (YYYY-MM-DD) in the hall's time zone: the opening interval that starts on it."
     )
 
-    def validate_date(self, value: date) -> date:
+    def validate_date(self, value: dt.date) -> dt.date:
         if not FIRST_DAY <= value <= LAST_DAY:
             raise serializers.ValidationError(f"Give a day from {FIRST_DAY} to {LAST_DAY}.")
         return value

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('halls', '0001_initial'),
+        ("halls", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='poolhouse',
-            name='booking_horizon_days',
-            field=models.PositiveSmallIntegerField(default=90, help_text='How many days ahead a table can be booked.'),
+            model_name="poolhouse",
+            name="booking_horizon_days",
+            field=models.PositiveSmallIntegerField(default=90, help_text="How many days ahead a table can be booked."),
         ),
     ]
