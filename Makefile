@@ -4,6 +4,8 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 # uv installs the requirements (seconds where pip took minutes); the venv's own pip installs only uv.
+# Bytecode is compiled at install, as pip does: with PYTHONDONTWRITEBYTECODE set (as on some machines)
+# every start would otherwise compile Django again (a second `make run` 15 s instead of 7 s here).
 UV_VERSION := 0.13.9
 UV := $(VENV)/bin/uv
 UV_STAMP := $(VENV)/.uv-$(UV_VERSION)
@@ -45,7 +47,7 @@ for name, value in uv.items():
         print(f"export {name}={shlex.quote(value)}")
 endef
 export STRIKEM_PIP_TO_UV
-UV_INSTALL = eval "$$($(PY) -c "$$STRIKEM_PIP_TO_UV")" && $(UV) pip install --python $(PY)
+UV_INSTALL = eval "$$($(PY) -c "$$STRIKEM_PIP_TO_UV")" && $(UV) pip install --python $(PY) --compile-bytecode
 
 $(UV_STAMP):
 	@echo "== $(VENV): a virtualenv with uv $(UV_VERSION) to install the rest"
