@@ -75,6 +75,17 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+class RefusalsOnOneLine(logging.Filter):
+    """A refusal the app meant (a 4xx: another hall's page, the admin's permission denied) is logged as
+    one line; Django attaches the exception's traceback, which only a 5xx deserves."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "status_code", 500) < 500:
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, message, request id, and the traceback if any."""
 

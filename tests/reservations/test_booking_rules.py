@@ -145,7 +145,7 @@ def test_booker_or_opponent_busy_elsewhere_is_refused(client_for, player, other_
 
 def test_day_schedule_is_public_and_shows_no_identities(api, client_for, player, table):
     _reserve(client_for(player.user), table, at(2))
-    day = at(2).date().isoformat()
+    day = at(2).astimezone(ZoneInfo(table.hall.time_zone)).date().isoformat()  # a day in the hall's zone
     response = api.get(f"/api/poolhouses/{table.hall_id}/tables/{table.id}/reserve/", {"date": day})
     assert response.status_code == 200
     slots = response.json()
