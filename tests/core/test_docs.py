@@ -316,7 +316,7 @@ def _code_frames() -> dict[str, set[str]]:
             continue
         tree = _tree(path)
         type_keyed = _sends_frames(tree)
-        scopes = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))] or [tree]
+        scopes = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
         for node in ast.walk(tree):
             if isinstance(node, ast.Dict):
                 for name in _frame_types(node, type_keyed):
@@ -367,7 +367,7 @@ def test_each_frame_names_its_fields() -> None:
 
 
 def test_every_error_code_the_consumer_raises_is_documented() -> None:
-    codes = set()
+    codes: set[str] = set()
     for node in ast.walk(_tree(CONSUMER)):
         match node:
             case ast.Call(
@@ -375,7 +375,11 @@ def test_every_error_code_the_consumer_raises_is_documented() -> None:
             ):
                 codes.add(code)
             case ast.Call(keywords=keywords):
-                codes |= {k.value.value for k in keywords if k.arg == "code" and isinstance(k.value, ast.Constant)}
+                codes |= {
+                    k.value.value
+                    for k in keywords
+                    if k.arg == "code" and isinstance(k.value, ast.Constant) and isinstance(k.value.value, str)
+                }
             case ast.ClassDef(body=body):
                 codes |= {
                     s.value.value
@@ -383,6 +387,7 @@ def test_every_error_code_the_consumer_raises_is_documented() -> None:
                     if isinstance(s, ast.Assign)
                     and [t.id for t in s.targets if isinstance(t, ast.Name)] == ["code"]
                     and isinstance(s.value, ast.Constant)
+                    and isinstance(s.value.value, str)
                 }
     assert len(codes) >= 5, "the error scan found too little"
     errors = _documented_frames()["error"]
