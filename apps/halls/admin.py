@@ -49,6 +49,15 @@ class HallScopedAdmin(admin.ModelAdmin):
             return queryset
         return queryset.filter(**{f"{self.hall_field}__in": staffed_hall_ids(request)})
 
+    def get_list_filter(self, request: HttpRequest) -> Any:
+        """A "by hall" (or "by table") filter offers only what the user's own rows point to."""
+        return [
+            (entry, admin.RelatedOnlyFieldListFilter)
+            if isinstance(entry, str) and entry.split("__")[-1] in ("hall", "table")
+            else entry
+            for entry in super().get_list_filter(request)
+        ]
+
     def has_module_permission(self, request: HttpRequest) -> bool:
         return self._runs(request)
 

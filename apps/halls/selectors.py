@@ -87,6 +87,14 @@ def hall_ids_staffed_by(user: User) -> list[int]:
     return list(HallStaff.objects.filter(user=user).values_list("hall_id", flat=True).order_by("hall_id"))
 
 
+def time_zones_staffed_by(user: User) -> list[str]:
+    """The time zones of the halls the user runs (usually one)."""
+    if not user.is_authenticated:
+        return []
+    zones = HallStaff.objects.filter(user=user).values_list("hall__time_zone", flat=True).distinct()
+    return sorted(zones)
+
+
 def user_is_hall_staff(*, user: User, hall: PoolHouse) -> bool:
     if not user.is_authenticated:
         return False

@@ -1,3 +1,5 @@
+from zoneinfo import ZoneInfo
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -38,7 +40,9 @@ class Reservation(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.table} {self.start_time:%Y-%m-%d %H:%M} ({self.duration} min)"
+        """Named by the hall's own time, as staff and players there say it."""
+        local = self.start_time.astimezone(ZoneInfo(self.table.hall.time_zone))
+        return f"{self.table} {local:%Y-%m-%d %H:%M} ({self.duration} min)"
 
 
 class GameSession(models.Model):

@@ -3,12 +3,14 @@
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
 from playwright.sync_api import sync_playwright
 
 from apps.reservations import services as sessions
+from apps.reservations.models import Reservation
 from tests.factories import PASSWORD, HallStaffFactory, PlayerFactory, TableFactory
 from tests.helpers import book_directly
 from tests.processes import ROOT, daphne_server
@@ -27,12 +29,14 @@ CHROMIUM_ARGS = [
 
 
 def test_staff_board_turns_a_table_busy_without_a_reload(hall):
+    hall.time_zone = "Asia/Tbilisi"  # the board shows the hall's time, not the screen's (New York below)
+    hall.save()
     tables = [TableFactory(hall=hall, number=n, top=20 * n, left=15 * n) for n in (1, 2, 3)]
     staff = HallStaffFactory(hall=hall).user
     with daphne_server("daphne-board") as base, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page()
+            page = browser.new_page(timezone_id="America/New_York")
             page.goto(f"{base}/admin/login/?next=/staff/halls/{hall.id}/board/")
             page.fill("#id_username", staff.username)
             page.fill("#id_password", PASSWORD)
@@ -42,18 +46,21 @@ def test_staff_board_turns_a_table_busy_without_a_reload(hall):
             target = tables[1]
             page.wait_for_selector(f'[data-table-id="{target.id}"].free')
 
-            def start_a_game() -> None:
+            def start_a_game() -> Reservation:
                 reservation = book_directly(
                     target, PlayerFactory(), PlayerFactory(), start=timezone.now() - timedelta(seconds=1), seconds=1800
                 )
                 sessions.session_start(reservation_id=reservation.pk)
+                return reservation
 
             # Playwright's sync API runs an event loop in this thread; the ORM works from another one.
             with ThreadPoolExecutor(max_workers=1) as pool:
-                pool.submit(start_a_game).result(timeout=30)
+                reservation = pool.submit(start_a_game).result(timeout=30)
 
             page.wait_for_selector(f'[data-table-id="{target.id}"].busy', timeout=10000)
-            assert "busy" in page.locator(f'[data-table-id="{target.id}"]').inner_text()
+            shown = page.locator(f'[data-table-id="{target.id}"]').inner_text()
+            until = reservation.end_time.astimezone(ZoneInfo("Asia/Tbilisi"))
+            assert "busy" in shown and f"until {until:%H:%M}" in shown, shown
             assert page.locator(".table.busy").count() == 1
             page.screenshot(path=str(ROOT / "var" / "staff-board.png"))
         finally:

@@ -86,3 +86,36 @@ def test_staff_flag_without_a_hall_sees_no_hall_models(two_halls):
     assert two_halls.tables_b
     lonely = UserFactory(is_staff=True)
     assert _admin_client(lonely).get("/admin/halls/pooltable/").status_code == 403
+
+
+def test_the_by_hall_filter_offers_only_the_staffs_own_halls(two_halls):
+    world = two_halls
+    page = _admin_client(world.staff_a).get("/admin/halls/pooltable/").content.decode()
+    assert "Alpha Hall" in page and "Bravo Hall" not in page
+
+
+def test_the_admin_shows_and_reads_times_in_the_halls_zone(two_halls):
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone
+
+    from tests.helpers import book_directly
+
+    world = two_halls  # the factory's halls are in Asia/Tbilisi (UTC+4, no daylight saving)
+    start = (timezone.now() + timedelta(days=1)).replace(hour=10, minute=0, second=0, microsecond=0)
+    reservation = book_directly(world.tables_a[0], start=start)
+    client = _admin_client(world.staff_a)
+    page = client.get(f"/admin/reservations/reservation/{reservation.pk}/change/").content.decode()
+    local = start.astimezone(ZoneInfo("Asia/Tbilisi"))
+    assert f"{local:%Y-%m-%d} 14:00" in page  # the booking's name
+    assert "2 p.m." in page and "10 a.m." not in page  # the read-only start time
+    # A walk-in typed as 13:00 is 13:00 at the hall.
+    day = local.date() + timedelta(days=1)
+    answer = client.post(
+        "/admin/reservations/reservation/add/",
+        {"table": world.tables_a[0].pk, "start_time_0": f"{day}", "start_time_1": "13:00:00", "duration": 60},
+    )
+    assert answer.status_code == 302, answer.content.decode()[:2000]
+    made = world.tables_a[0].reservations.exclude(pk=reservation.pk).get()
+    assert made.start_time == datetime.combine(day, datetime.min.time().replace(hour=13), ZoneInfo("Asia/Tbilisi"))
