@@ -96,7 +96,8 @@ class MyReservationDetailApi(APIView):
 
 
 class HallReservationsApi(APIView):
-    """Staff of the hall: the bookings (today onwards, or of ?date=), and walk-ins."""
+    """Staff of the hall: its bookings (of the hall day ?date=, or all that ended less than a day ago or
+    later), and walk-ins."""
 
     @extend_schema(
         parameters=[serializers.DayInputSerializer], responses={200: serializers.ReservationSerializer(many=True)}
