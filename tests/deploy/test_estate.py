@@ -10,6 +10,7 @@ import base64
 import copy
 import json
 import re
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -199,9 +200,7 @@ class Estate:
     """boto3 clients on moto, and what the deployment left: each stack's parameters, outputs, resources."""
 
     def __init__(self, url: str) -> None:
-        self.session = boto3.Session(
-            aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
-        )
+        self.session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION)
         self.url = url
         self.parameters: dict[str, dict[str, str]] = {}
         self.outputs: dict[str, dict[str, str]] = {}
@@ -364,7 +363,10 @@ def test_security_groups_let_each_tier_reach_only_the_next(estate):
 
     assert egress("LoadBalancerSecurityGroup") == {(80, "AppSecurityGroup")}
     assert egress("AppSecurityGroup") == {
-        (3306, "DatabaseSecurityGroup"), (6379, "CacheSecurityGroup"), (443, "0.0.0.0/0"), (587, "0.0.0.0/0")
+        (3306, "DatabaseSecurityGroup"),
+        (6379, "CacheSecurityGroup"),
+        (443, "0.0.0.0/0"),
+        (587, "0.0.0.0/0"),
     }
     assert egress("LambdaSecurityGroup") == {(3306, "DatabaseSecurityGroup"), (443, "EndpointSecurityGroup")}
     for closed in ("DatabaseSecurityGroup", "CacheSecurityGroup", "EndpointSecurityGroup"):
@@ -458,6 +460,11 @@ def test_instances_boot_with_agents_and_the_env_file_and_a_role_limited_to_the_a
                    "get-parameters-by-path", "secretsmanager"):  # fmt: skip
         assert needed in user_data, needed
     assert "${" not in user_data.replace("${!", ""), "every template variable was substituted"
+    # The script as an instance would run it: valid bash, and its env writer valid Python.
+    subprocess.run(["bash", "-n"], input=user_data, text=True, check=True)
+    writer = re.search(r"<<'WRITER'\n(.*?)\nWRITER\n", user_data, re.DOTALL)
+    assert writer
+    compile(writer[1], "strikem-env", "exec")
 
     role = estate.exports()[f"{ESTATE}:InstanceRoleName"]
     policy = iam.get_role_policy(RoleName=role, PolicyName="app")["PolicyDocument"]
@@ -520,7 +527,8 @@ def test_media_bucket_is_private_and_encrypted_and_the_site_record_points_at_the
     bucket = estate.exports()[f"{ESTATE}:MediaBucketName"]
     assert estate.outputs[f"{ESTATE}-edge"]["MediaBucketName"] == bucket
     declared = layer("edge")["Resources"]["MediaBucket"]["Properties"]  # IGNORED_PROPERTIES
-    assert all(declared["PublicAccessBlockConfiguration"].values()) and len(declared["PublicAccessBlockConfiguration"]) == 4
+    block = declared["PublicAccessBlockConfiguration"]
+    assert len(block) == 4 and all(block.values())
     rules = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
     assert rules[0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
 
@@ -534,9 +542,11 @@ def test_media_bucket_is_private_and_encrypted_and_the_site_record_points_at_the
 def _resolver(estate: Estate, stack: str, template: dict[str, Any]):
     """Resolves the intrinsics of an observability-style resource against the deployed stack."""
     exports = estate.exports()
-    parameters = {
-        name: str(spec.get("Default", "")) for name, spec in template.get("Parameters", {}).items()
-    } | estate.parameters[stack] | {"AWS::Region": REGION}
+    parameters = (
+        {name: str(spec.get("Default", "")) for name, spec in template.get("Parameters", {}).items()}
+        | estate.parameters[stack]
+        | {"AWS::Region": REGION}
+    )
 
     def reference(name: str) -> str:
         return parameters[name] if name in parameters else estate.physical_id(stack, name)
@@ -600,9 +610,10 @@ def test_alarms_watch_the_estates_real_resources_and_notify_the_alerts_topic(est
         return found
 
     # The ALB's full name is an UNMODELED_ATTRIBUTE in moto: the alarm carries the app stack's export of it.
-    assert dimensions(alarms[f"{ESTATE}-alb-p99-latency"])["LoadBalancer"] == estate.exports()[
-        f"{ESTATE}:LoadBalancerFullName"
-    ]
+    assert (
+        dimensions(alarms[f"{ESTATE}-alb-p99-latency"])["LoadBalancer"]
+        == estate.exports()[f"{ESTATE}:LoadBalancerFullName"]
+    )
     assert alarms[f"{ESTATE}-alb-p99-latency"]["ExtendedStatistic"] == "p99"
     database = dimensions(alarms[f"{ESTATE}-db-cpu"])["DBInstanceIdentifier"]
     assert estate.client("rds").describe_db_instances(DBInstanceIdentifier=database)["DBInstances"]
@@ -630,7 +641,8 @@ def test_unmodeled_parts_are_declared_as_required():
     assert "{{resolve:secretsmanager:${CacheAuthSecret}" in cache["AuthToken"]["Fn::Sub"]
     rotation = data["DatabaseSecretRotation"]["Properties"]
     assert rotation["SecretId"] == {"Ref": "DatabaseSecret"} and rotation["HostedRotationLambda"]["RotationType"]
-    assert "{{resolve:secretsmanager:${DatabaseSecret}" in data["Database"]["Properties"]["MasterUserPassword"]["Fn::Sub"]
+    password = data["Database"]["Properties"]["MasterUserPassword"]["Fn::Sub"]
+    assert "{{resolve:secretsmanager:${DatabaseSecret}" in password
 
     edge = layer("edge")["Resources"]
     origin = edge["MediaDistribution"]["Properties"]["DistributionConfig"]["Origins"][0]
@@ -662,9 +674,7 @@ def test_unmodeled_parts_are_declared_as_required():
     alarms = resources_of_type(lambdas, "AWS::CloudWatch::Alarm")
     watched = set()
     for alarm in alarms.values():
-        assert alarm["Properties"]["AlarmActions"] == [
-            {"Fn::ImportValue": {"Fn::Sub": "${EstateName}:AlertsTopicArn"}}
-        ]
+        assert alarm["Properties"]["AlarmActions"] == [{"Fn::ImportValue": {"Fn::Sub": "${EstateName}:AlertsTopicArn"}}]
         value = alarm["Properties"]["Dimensions"][0]["Value"]
         watched.add(value.get("Ref") or value["Fn::GetAtt"][0])
     queues = {name for name in resources_of_type(lambdas, "AWS::SQS::Queue") if "DeadLetter" in name}
