@@ -1,6 +1,6 @@
 from rest_framework import status
 
-from apps.core.exceptions import DomainError
+from apps.core.exceptions import DomainError, NotFound
 
 
 class UsernameTaken(DomainError):
@@ -49,3 +49,8 @@ class NotYourPlayer(DomainError):
     code = "NOT_YOUR_PLAYER"
     status_code = status.HTTP_403_FORBIDDEN
     default_detail = "You may only change your own player."
+
+
+class PlayerNotFound(NotFound):
+    code = "PLAYER_NOT_FOUND"
+    default_detail = "No such player."

@@ -4,6 +4,10 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from django.templatetags.static import static
+
+# The picture of a player who has not uploaded one (a static file).
+DEFAULT_AVATAR = "core/default-avatar.png"
 
 
 def _profile_image_path(instance: "Player", filename: str) -> str:
@@ -58,6 +62,12 @@ class Player(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user.username} ({self.total_points})"
+
+    @property
+    def picture_url(self) -> str:
+        """The player's picture: the uploaded one, else the placeholder; relative when stored locally (REST
+        answers and socket frames make it absolute with the host the client used)."""
+        return str(self.profile_image.url if self.profile_image else static(DEFAULT_AVATAR))
 
     @property
     def total_points(self) -> int:

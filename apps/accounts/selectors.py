@@ -1,8 +1,7 @@
 from django.db.models import QuerySet
 
-from apps.accounts.exceptions import NoPlayerProfile
+from apps.accounts.exceptions import NoPlayerProfile, PlayerNotFound
 from apps.accounts.models import Player, User
-from apps.core.exceptions import NotFound
 
 
 def player_list() -> QuerySet[Player]:
@@ -13,7 +12,22 @@ def player_get(*, player_id: int | str) -> Player:
     try:
         return player_list().get(pk=int(player_id))
     except (ValueError, Player.DoesNotExist) as exc:
-        raise NotFound("No such player.", code="PLAYER_NOT_FOUND") from exc
+        raise PlayerNotFound() from exc
+
+
+def active_user_by_email(email: str | None) -> User | None:
+    """The active account with this address (any case), or None."""
+    return User.objects.filter(email__iexact=(email or "").strip(), is_active=True).first()
+
+
+def player_get_by_username(username: object) -> Player:
+    """An active player by username; a missing or malformed name is PLAYER_NOT_FOUND."""
+    if not isinstance(username, str) or not username or len(username) > 150:
+        raise PlayerNotFound("Name the other player by username.")
+    player = Player.objects.select_related("user").filter(user__username=username, user__is_active=True).first()
+    if player is None:
+        raise PlayerNotFound()
+    return player
 
 
 def player_of(user: User) -> Player | None:

@@ -7,9 +7,7 @@ from django.core.files.storage import default_storage
 from django.templatetags.static import static
 from rest_framework import serializers
 
-from apps.accounts.models import Player, User
-
-DEFAULT_AVATAR = "core/default-avatar.png"
+from apps.accounts.models import DEFAULT_AVATAR, Player, User
 
 
 def absolute_media_url(request: Any, file_field: Any, placeholder: str | None = None) -> str | None:
@@ -31,11 +29,6 @@ def absolute_media_url(request: Any, file_field: Any, placeholder: str | None = 
     if url not in cache:
         cache[url] = str(request.build_absolute_uri(url))
     return str(cache[url])
-
-
-def profile_image_path(player: Player | None) -> str | None:
-    """The stored picture's URL as socket frames carry it (the web client resolves it), or None."""
-    return player.profile_image.url if player is not None and player.profile_image else None
 
 
 @lru_cache(maxsize=16)

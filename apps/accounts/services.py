@@ -2,6 +2,7 @@
 
 import secrets
 import uuid
+from collections.abc import Iterable
 from datetime import timedelta
 
 from django.conf import settings
@@ -27,8 +28,9 @@ from apps.accounts.exceptions import (
 )
 from apps.accounts.google import google_identity_verify
 from apps.accounts.models import Player, User, VerificationCode
+from apps.accounts.selectors import active_user_by_email
 from apps.core.images import image_normalize
-from apps.core.redis import redis_client
+from apps.core.redis import async_redis_client, redis_client
 
 WS_TICKET_PREFIX = "ws-ticket:"
 
@@ -176,7 +178,7 @@ def verification_code_send(*, email: str | None = None, user: User | None = None
     codes of the user are retired: only the newest works.
     """
     if user is None:
-        user = User.objects.filter(email__iexact=(email or "").strip(), is_active=True).first()
+        user = active_user_by_email(email)
     if user is None:
         return
     code = f"{secrets.randbelow(1_000_000):06d}"
@@ -197,7 +199,7 @@ def verification_code_verify(*, code: str, email: str | None = None, user: User 
     The counted attempt is committed before the error is raised, so guessing cannot roll it back.
     """
     if user is None:
-        user = User.objects.filter(email__iexact=(email or "").strip(), is_active=True).first()
+        user = active_user_by_email(email)
     if user is None:
         raise InvalidCode()
     now = timezone.now()
@@ -229,7 +231,7 @@ def verification_code_verify(*, code: str, email: str | None = None, user: User 
 
 def password_set_with_key(*, key: str, password: str, email: str | None = None, user: User | None = None) -> None:
     if user is None:
-        user = User.objects.filter(email__iexact=(email or "").strip(), is_active=True).first()
+        user = active_user_by_email(email)
     if user is None:
         raise InvalidKey()
     now = timezone.now()
@@ -293,7 +295,18 @@ def ws_ticket_issue(*, user: User) -> str:
     return ticket
 
 
-def ws_ticket_redeem(*, ticket: str) -> int | None:
-    """The user id behind a ticket, or None; GETDEL makes a ticket redeem exactly once."""
-    raw = redis_client().getdel(f"{WS_TICKET_PREFIX}{ticket}")
+async def ws_ticket_redeem(*, ticket: str) -> int | None:
+    """The user id behind a ticket, or None; GETDEL makes a ticket redeem exactly once. Async: the socket
+    redeems it while connecting, on Daphne's event loop."""
+    raw = await async_redis_client().getdel(f"{WS_TICKET_PREFIX}{ticket}")
     return int(raw) if raw is not None else None
+
+
+def players_lock(players: Iterable[Player]) -> dict[int, Player]:
+    """Lock these players' rows (with their users), always in id order, so that two actions locking the
+    same players never deadlock; the locked rows by id. The caller's transaction holds the locks."""
+    ids = sorted({player.pk for player in players})
+    return {
+        player.pk: player
+        for player in Player.objects.select_for_update().select_related("user").filter(pk__in=ids).order_by("pk")
+    }

@@ -1,9 +1,12 @@
-"""One shared Redis client per process for the few things the Django cache API cannot express
-(atomic get-and-delete for single-use tickets, presence sets)."""
+"""One shared Redis client per process (and one async client per event loop) for the few things the
+Django cache API cannot express (atomic get-and-delete for single-use tickets, presence sets)."""
 
+import asyncio
+import weakref
 from functools import lru_cache
 
 import redis
+import redis.asyncio as aioredis
 from django.conf import settings
 from redis.asyncio.retry import Retry as AsyncRetry
 from redis.backoff import ExponentialBackoff
@@ -30,3 +33,26 @@ def redis_client() -> redis.Redis:
     return redis.Redis.from_url(
         settings.REDIS_URL, socket_timeout=5, socket_connect_timeout=5, retry=reconnecting_retry()
     )
+
+
+# Keyed by event loop (weakly): an async client belongs to the loop that made it.
+_async_clients: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aioredis.Redis]" = weakref.WeakKeyDictionary()
+
+
+def async_redis_client() -> aioredis.Redis:
+    """The running event loop's client. A burst of thousands of sockets connecting at once must queue for
+    connections, not fail: redis-py's plain async pool raises once 100 connections are in use."""
+    loop = asyncio.get_running_loop()
+    client = _async_clients.get(loop)
+    if client is None:
+        pool = aioredis.BlockingConnectionPool.from_url(
+            settings.REDIS_URL,
+            max_connections=64,
+            timeout=10,
+            socket_timeout=5,
+            socket_connect_timeout=5,
+            retry=reconnecting_async_retry(),
+        )
+        client = aioredis.Redis(connection_pool=pool)
+        _async_clients[loop] = client
+    return client

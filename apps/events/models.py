@@ -12,6 +12,9 @@ class OutboxEvent(models.Model):
     payload = models.JSONField()
     created_at = models.DateTimeField(auto_now_add=True)
     available_at = models.DateTimeField(db_index=True)
+    delay_seconds = models.PositiveIntegerField(
+        default=0, help_text="How long after publishing its handlers run (SQS's queue delay on AWS)."
+    )
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.CharField(max_length=500, blank=True)

@@ -13,22 +13,26 @@ from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
+import boto3
+from botocore.config import Config
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from apps.events import tasks  # a module import: tasks import this module too (see README, "Cycles")
 from apps.events.models import OutboxEvent
 
 logger = logging.getLogger(__name__)
 MAX_BACKOFF_SECONDS = 300
 
 
-def event_publish(event_type: str, payload: dict[str, Any]) -> OutboxEvent:
-    """Record the event with the change that causes it; it is sent after commit."""
-    event = OutboxEvent.objects.create(event_type=event_type, payload=payload, available_at=timezone.now())
-    from apps.events.tasks import outbox_publish_task
-
-    transaction.on_commit(lambda: _nudge(outbox_publish_task))
+def event_publish(event_type: str, payload: dict[str, Any], *, delay_seconds: int = 0) -> OutboxEvent:
+    """Record the event with the change that causes it; it is sent after commit, and its handlers run
+    `delay_seconds` later (on AWS the event's SQS queue carries the same delay, from the template)."""
+    event = OutboxEvent.objects.create(
+        event_type=event_type, payload=payload, available_at=timezone.now(), delay_seconds=delay_seconds
+    )
+    transaction.on_commit(lambda: _nudge(tasks.outbox_publish_task))
     return event
 
 
@@ -41,9 +45,6 @@ def _nudge(task: Any) -> None:
 
 @lru_cache(maxsize=4)
 def _sns_client(endpoint: str | None, region: str) -> Any:
-    import boto3
-    from botocore.config import Config
-
     config = Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 2, "mode": "standard"})
     return boto3.client("sns", endpoint_url=endpoint or None, region_name=region, config=config)
 
@@ -58,10 +59,7 @@ def _send_to_sns(event: OutboxEvent) -> None:
 
 
 def _send_locally(event: OutboxEvent) -> None:
-    from apps.events.tasks import handle_event_locally
-
-    delay = settings.DENIAL_COOLDOWN_SECONDS if event.event_type == "InvitationDeniedDelete" else 0
-    handle_event_locally.apply_async(args=[event.event_type, event.payload], countdown=delay)
+    tasks.handle_event_locally.apply_async(args=[event.event_type, event.payload], countdown=event.delay_seconds)
 
 
 def outbox_publish_pending(*, limit: int = 100) -> dict[str, int]:

@@ -6,13 +6,13 @@ from celery import shared_task
 from django.conf import settings
 from django.db import connection, transaction
 
-from apps.events.services import outbox_publish_pending
+from apps.events import services  # a module import: the services queue these tasks (README, "Cycles")
 from lambdas.strikem_shared.cleanup import HANDLERS, delete_old_notifications
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def outbox_publish_task() -> dict[str, int]:
-    return outbox_publish_pending()
+    return services.outbox_publish_pending()
 
 
 @shared_task(acks_late=True, ignore_result=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)

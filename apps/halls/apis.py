@@ -67,7 +67,9 @@ class HallTablesApi(APIView):
         Each table is free, busy (with the running booking) or out of service. The token is optional; with
         one, the caller sees their own email in a booking.
         """
-        rows = serializers.tables_data(hall_id=int(hall_id), request=request)
+        rows = serializers.tables_data(
+            selectors.hall_table_rows(hall_id=int(hall_id)), hall_id=int(hall_id), request=request
+        )
         if not rows:
             selectors.hall_get_plain(hall_id=hall_id)  # 404 for a hall that does not exist
         return Response(rows)

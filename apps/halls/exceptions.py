@@ -24,3 +24,8 @@ class PhotoNotFound(DomainError):
 class InvalidLocation(DomainError):
     code = "INVALID_LOCATION"
     default_detail = "lat must be within -90..90 and lng within -180..180."
+
+
+class HallRequired(DomainError):
+    code = "HALL_REQUIRED"
+    default_detail = "Say which hall with ?hall=<id>."

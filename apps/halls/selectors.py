@@ -7,7 +7,7 @@ from django.db.models.functions import Coalesce
 from apps.accounts.models import Player, User
 from apps.core.compiled import CompiledValues
 from apps.core.geo import bounding_box, great_circle_m
-from apps.halls.exceptions import HallNotFound
+from apps.halls.exceptions import HallNotFound, HallRequired
 from apps.halls.models import HallPhoto, HallRating, HallStaff, PoolHouse, PoolTable
 from apps.reservations.models import GameSession
 
@@ -87,6 +87,17 @@ def hall_ids_staffed_by(user: User) -> list[int]:
     return list(HallStaff.objects.filter(user=user).values_list("hall_id", flat=True).order_by("hall_id"))
 
 
+def hall_from_query(*, hall_id: int | None, user: User | None = None) -> PoolHouse:
+    """The hall a request names with ?hall=; without it, the one hall `user` runs (if given and exactly
+    one); otherwise HALL_REQUIRED."""
+    if hall_id is None and user is not None:
+        halls = hall_ids_staffed_by(user)
+        hall_id = halls[0] if len(halls) == 1 else None
+    if hall_id is None:
+        raise HallRequired()
+    return hall_get(hall_id=hall_id)
+
+
 def time_zones_staffed_by(user: User) -> list[str]:
     """The time zones of the halls the user runs (usually one)."""
     if not user.is_authenticated:
@@ -154,9 +165,11 @@ def _player_rows(player_ids: list[int]) -> list[dict[str, Any]]:
     return query(**{f"p{n}": player_id for n, player_id in enumerate(player_ids)})
 
 
-def hall_table_rows(
-    *, hall_id: int
-) -> tuple[list[dict[str, Any]], dict[int, dict[str, Any]], dict[int, dict[str, Any]]]:
+# The hall's tables, their running sessions by table id, those sessions' players by id.
+TableRows = tuple[list[dict[str, Any]], dict[int, dict[str, Any]], dict[int, dict[str, Any]]]
+
+
+def hall_table_rows(*, hall_id: int) -> TableRows:
     """The hall's tables, their running sessions (by table id) and those sessions' players (by id), as
     plain rows: three short queries whatever the number of tables, no model instances. This is the hall
     page's hot path (bench/rest_hot_path.py): the queries are compiled once, each request binds and fetches."""

@@ -5,8 +5,8 @@ from rest_framework import serializers
 
 from apps.accounts.serializers import SimplePlayerSerializer, absolute_media_url, simple_player_values
 from apps.halls.models import HallPhoto, HallRating, PoolHouse
-from apps.halls.selectors import hall_table_rows
-from apps.reservations.serializers import ReservationSerializer
+from apps.halls.selectors import TableRows
+from apps.reservations.serializers import ReservationSerializer, booking_values
 
 HALL_PLACEHOLDER = "core/hall-placeholder.jpg"
 
@@ -158,28 +158,28 @@ def _player_from_row(row: dict[str, Any] | None, request: Any) -> dict[str, Any]
     )
 
 
-def tables_data(*, hall_id: int, request: Any) -> list[dict[str, Any]]:
-    """The Table shapes of a hall (REST list and the board snapshot), from plain rows."""
-    tables, running, players = hall_table_rows(hall_id=hall_id)
+def tables_data(rows: TableRows, *, hall_id: int, request: Any) -> list[dict[str, Any]]:
+    """The Table shapes of a hall (REST list and the board snapshot), from the rows `hall_table_rows` read."""
+    tables, running, players = rows
     result = []
     for table in tables:
         session = running.get(table["id"])
         current = None
         if session is not None:
-            current = {
-                "id": session["reservation_id"],
-                "start_time": session["reservation__start_time"].isoformat(),
-                "duration": session["reservation__duration"],
-                "end_time": session["reservation__end_time"].isoformat(),
-                "finished_reservation": False,
-                "player_reserving": _player_from_row(players.get(session["reservation__player_reserving_id"]), request),
-                "other_player_details": _player_from_row(players.get(session["reservation__other_player_id"]), request),
-                "status": session["reservation__status"],
-                "table": table["id"],
-                "table_number": table["number"],
-                "hall": hall_id,
-                "game_session": session["id"],
-            }
+            current = booking_values(
+                reservation_id=session["reservation_id"],
+                start=session["reservation__start_time"],
+                duration=session["reservation__duration"],
+                end=session["reservation__end_time"],
+                finished=False,
+                booker=_player_from_row(players.get(session["reservation__player_reserving_id"]), request),
+                opponent=_player_from_row(players.get(session["reservation__other_player_id"]), request),
+                status=session["reservation__status"],
+                table_id=table["id"],
+                table_number=table["number"],
+                hall_id=hall_id,
+                session_id=session["id"],
+            )
         out_of_service = table["out_of_service"]
         result.append(
             {

@@ -10,25 +10,18 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts.models import Player
-from apps.accounts.selectors import player_get, player_list, player_require
+from apps.accounts.selectors import player_get, player_get_by_username, player_require
 from apps.accounts.serializers import PlayerSerializer
 from apps.core.apis import request_user, validated
 from apps.core.throttling import ScopedThrottle
 from apps.matchmaking import selectors, serializers, services
-from apps.matchmaking.exceptions import InvitationNotFound, PlayerNotFound
+from apps.matchmaking.exceptions import InvitationNotFound
 from apps.matchmaking.models import Invitation
 from apps.notifications.serializers import UnreadSerializer
 
 
 def _me(request: Request) -> Player:
     return player_require(request_user(request))
-
-
-def player_by_username(username: str) -> Player:
-    player = player_list().filter(user__username=username).first()
-    if player is None:
-        raise PlayerNotFound()
-    return player
 
 
 class MatchmakingListApi(APIView):
@@ -91,7 +84,9 @@ class InvitationsApi(APIView):
         same.
         """
         data = validated(serializers.InviteInputSerializer, request.data)
-        invitee = player_get(player_id=data["player"]) if data.get("player") else player_by_username(data["username"])
+        invitee = (
+            player_get(player_id=data["player"]) if data.get("player") else player_get_by_username(data["username"])
+        )
         invitation = services.invitation_send(inviter=_me(request), invitee=invitee)
         return Response(serializers.SentInvitationSerializer(invitation).data, status=status.HTTP_201_CREATED)
 
@@ -185,7 +180,7 @@ class ChatApi(generics.GenericAPIView):
     @extend_schema(responses=serializers.MessageSerializer(many=True))
     def get(self, request: Request, matchup_id: str) -> Response:
         """The messages of one of my chats, newest first, paged."""
-        matchup = services.matchup_of_member(matchup_id=matchup_id, player=_me(request))
+        matchup = selectors.matchup_of_member(matchup_id=matchup_id, player=_me(request))
         page = self.paginate_queryset(selectors.chat_messages(matchup=matchup))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 

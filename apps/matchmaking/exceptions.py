@@ -45,9 +45,3 @@ class MatchupNotFound(MatchmakingError):
 class InvalidMessage(MatchmakingError):
     code = "INVALID_MESSAGE"
     default_detail = "A message has 1 to 2000 characters."
-
-
-class PlayerNotFound(MatchmakingError):
-    code = "PLAYER_NOT_FOUND"
-    status_code = status.HTTP_404_NOT_FOUND
-    default_detail = "No such player."

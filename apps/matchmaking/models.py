@@ -67,6 +67,10 @@ class Matchup(models.Model):
     def other_member_id(self, player_id: int) -> int:
         return self.player_accepting_id if player_id == self.player_inviting_id else self.player_inviting_id
 
+    def read_field_of(self, player_id: int) -> str:
+        """The column holding when this member last read the chat."""
+        return "inviting_read_at" if player_id == self.player_inviting_id else "accepting_read_at"
+
 
 class Message(models.Model):
     matchup = models.ForeignKey(Matchup, on_delete=models.CASCADE, related_name="messages")

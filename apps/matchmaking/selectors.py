@@ -1,4 +1,7 @@
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 from django.conf import settings
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Value
@@ -7,10 +10,73 @@ from django.utils import timezone
 
 from apps.accounts.models import Player
 from apps.core.geo import bounding_box, distance_m, planar_m
+from apps.matchmaking import exceptions
 from apps.matchmaking.models import Invitation, Matchup, Message
-from apps.matchmaking.services import denied_me_recently_ids
 
 MAX_LIST = 200
+
+
+def denial_cooldown_start() -> datetime:
+    """A denial answered after this still hides the denier from the inviter (DENIAL_COOLDOWN_SECONDS)."""
+    return timezone.now() - timedelta(seconds=settings.DENIAL_COOLDOWN_SECONDS)
+
+
+def _recent_denials() -> QuerySet[Invitation]:
+    return Invitation.objects.filter(status=Invitation.Status.DENIED, answered_at__gt=denial_cooldown_start())
+
+
+def denied_me_recently_ids(player: Player) -> QuerySet[Invitation, Any]:
+    """Ids of players who denied my invitation within the cooldown (hidden from my list)."""
+    return _recent_denials().filter(player_inviting=player).values("player_invited_id")
+
+
+def player_denied_recently(*, inviter: Player, invitee: Player) -> bool:
+    """Whether `invitee` denied `inviter` within the cooldown."""
+    return _recent_denials().filter(player_inviting=inviter, player_invited=invitee).exists()
+
+
+def denied_pairs(player_ids: Iterable[int]) -> set[frozenset[int]]:
+    """Pairs among these players' invitations that were denied within the cooldown."""
+    rows = _recent_denials().filter(player_inviting__in=list(player_ids))
+    return {frozenset(pair) for pair in rows.values_list("player_inviting_id", "player_invited_id")}
+
+
+def met_pairs(player_ids: Iterable[int]) -> set[frozenset[int]]:
+    """Pairs among these players' chats (open or hidden): they have met already."""
+    ids = list(player_ids)
+    rows = Matchup.objects.filter(Q(player_inviting__in=ids) | Q(player_accepting__in=ids))
+    return {frozenset(pair) for pair in rows.values_list("player_inviting_id", "player_accepting_id")}
+
+
+def invitation_pending(*, inviter: Player, invitee: Player) -> QuerySet[Invitation]:
+    """The live invitation from `inviter` to `invitee` (at most one), as a queryset to lock or test."""
+    return Invitation.objects.filter(
+        player_inviting=inviter,
+        player_invited=invitee,
+        status=Invitation.Status.PENDING,
+        expires_at__gt=timezone.now(),
+    )
+
+
+def matchup_open_between(first: Player, second: Player) -> Matchup | None:
+    """Their chat, if neither has hidden it."""
+    return Matchup.objects.filter(
+        Q(player_inviting=first, player_accepting=second, inviting_hidden=False, accepting_hidden=False)
+        | Q(player_inviting=second, player_accepting=first, inviting_hidden=False, accepting_hidden=False)
+    ).first()
+
+
+def matchup_of_member(*, matchup_id: UUID | str, player: Player) -> Matchup:
+    """The matchup if `player` is one of its two members; anybody else is told it does not exist."""
+    try:
+        matchup = Matchup.objects.select_related("player_inviting__user", "player_accepting__user").get(
+            pk=UUID(str(matchup_id))
+        )
+    except (ValueError, Matchup.DoesNotExist) as exc:
+        raise exceptions.MatchupNotFound() from exc
+    if player.pk not in matchup.member_ids():
+        raise exceptions.MatchupNotFound()
+    return matchup
 
 
 def rating_window(player: Player) -> float:
@@ -111,7 +177,7 @@ def matchups_of(*, player: Player) -> QuerySet[Matchup]:
 def matchup_is_read_by(matchup: Matchup, player: Player) -> bool:
     if matchup.last_message_at is None:
         return True
-    read_at = matchup.inviting_read_at if player.pk == matchup.player_inviting_id else matchup.accepting_read_at
+    read_at = getattr(matchup, matchup.read_field_of(player.pk))
     return read_at is not None and read_at >= matchup.last_message_at
 
 

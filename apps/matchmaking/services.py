@@ -5,8 +5,7 @@ by both sides at the same moment serialise: one matchup at most, and an answered
 answered. Pushes and domain events are sent after commit.
 """
 
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -16,23 +15,28 @@ from django.db.models import Q
 from django.utils import timezone
 
 from apps.accounts.models import Player
-from apps.accounts.serializers import profile_image_path
+from apps.accounts.services import players_lock
+from apps.core.geo import distance_m
 from apps.events.services import event_publish
 from apps.matchmaking import exceptions
 from apps.matchmaking.models import Invitation, Matchup, Message
+from apps.matchmaking.selectors import (
+    denied_pairs,
+    invitation_pending,
+    matchup_of_member,
+    matchup_open_between,
+    met_pairs,
+    player_denied_recently,
+    rating_window,
+)
 from apps.notifications.models import Notification
-from apps.notifications.push import push_to_lobby, push_to_user
 from apps.notifications.services import notification_send
+from apps.realtime import frames
+from apps.realtime.push import push_to_lobby, push_to_user
 
 
 def _lock_pair(first: Player, second: Player) -> tuple[Player, Player]:
-    locked = {
-        p.pk: p
-        for p in Player.objects.select_for_update()
-        .select_related("user")
-        .filter(pk__in=sorted([first.pk, second.pk]))
-        .order_by("pk")
-    }
+    locked = players_lock([first, second])
     return locked[first.pk], locked[second.pk]
 
 
@@ -43,7 +47,7 @@ def _set_looking(player: Player, looking: bool) -> None:
     player.inviting_to_play = looking
     player.looking_since = timezone.now() if looking else None
     player.save(update_fields=["inviting_to_play", "looking_since"])
-    frame = {"protocol": "add" if looking else "delete", "username": player.user.username, "player_id": player.pk}
+    frame = frames.lobby_changed(player, looking=looking)
     transaction.on_commit(lambda: push_to_lobby(frame))
 
 
@@ -64,40 +68,16 @@ def lobby_set_looking(
     return locked
 
 
-def _pending(inviter: Player, invitee: Player) -> "Any":
-    return Invitation.objects.filter(
-        player_inviting=inviter,
-        player_invited=invitee,
-        status=Invitation.Status.PENDING,
-        expires_at__gt=timezone.now(),
-    )
-
-
-def _open_matchup_between(first: Player, second: Player) -> Matchup | None:
-    return Matchup.objects.filter(
-        Q(player_inviting=first, player_accepting=second, inviting_hidden=False, accepting_hidden=False)
-        | Q(player_inviting=second, player_accepting=first, inviting_hidden=False, accepting_hidden=False)
-    ).first()
-
-
-def denied_me_recently_ids(player: Player) -> "Any":
-    """Ids of players who denied my invitation within the cooldown (hidden from my list)."""
-    since = timezone.now() - timedelta(seconds=settings.DENIAL_COOLDOWN_SECONDS)
-    return Invitation.objects.filter(
-        player_inviting=player, status=Invitation.Status.DENIED, answered_at__gt=since
-    ).values("player_invited_id")
-
-
 @transaction.atomic
 def invitation_send(*, inviter: Player, invitee: Player) -> Invitation:
     if inviter.pk == invitee.pk or not invitee.user.is_active:
         raise exceptions.InvalidInvitee()
     inviter, invitee = _lock_pair(inviter, invitee)
-    if _pending(inviter, invitee).exists():
+    if invitation_pending(inviter=inviter, invitee=invitee).exists():
         raise exceptions.AlreadyInvited()
-    if denied_me_recently_ids(inviter).filter(player_invited=invitee).exists():
+    if player_denied_recently(inviter=inviter, invitee=invitee):
         raise exceptions.DeniedRecently()
-    if _open_matchup_between(inviter, invitee) is not None:
+    if matchup_open_between(inviter, invitee) is not None:
         raise exceptions.AlreadyMatched()
     invitation = Invitation.objects.create(
         player_inviting=inviter,
@@ -111,13 +91,7 @@ def invitation_send(*, inviter: Player, invitee: Player) -> Invitation:
         extra=str(invitation.pk),
         sent_by=inviter,
     )
-    frame = {
-        "protocol": "invited",
-        "inviteSenderUsername": inviter.user.username,
-        "inviter_profile_image": profile_image_path(inviter),
-        "invitation_id": invitation.pk,
-        "inviter_player_id": inviter.pk,
-    }
+    frame = frames.invited(invitation, inviter)
     user_id = invitee.user_id
     transaction.on_commit(lambda: push_to_user(user_id, frame))
     return invitation
@@ -133,7 +107,7 @@ def invitation_accept(*, invitee: Player, inviter: Player) -> Matchup:
 
 def _answer(inviter: Player, invitee: Player, status: str) -> Invitation:
     """Mark the pending invitation answered (the caller holds both players' locks)."""
-    invitation = _pending(inviter, invitee).select_for_update().first()
+    invitation = invitation_pending(inviter=inviter, invitee=invitee).select_for_update().first()
     if invitation is None:
         raise exceptions.InvitationNotFound()
     invitation.status = status
@@ -160,20 +134,14 @@ def _matchup_open(*, inviter: Player, accepter: Player) -> Matchup:
         sent_by=accepter,
     )
     event_publish("InvitationCleanup", {"player_ids": [inviter.pk, accepter.pk]})
-    frame = {
-        "protocol": "handling_invite_response",
-        "invite_response": "ACCEPTED",
-        "matchup_id": str(matchup.pk),
-        "accepterUsername": accepter.user.username,
-        "responder_profile_image": profile_image_path(accepter),
-        "inviteSenderUsername": inviter.user.username,
-        "invite_sender_profile_pic": profile_image_path(inviter),
+    told = {
+        accepter.user_id: frames.invitation_accepted(matchup, inviter=inviter, accepter=accepter, role="accepter"),
+        inviter.user_id: frames.invitation_accepted(matchup, inviter=inviter, accepter=accepter, role="inviter"),
     }
-    users = {"accepter": accepter.user_id, "inviter": inviter.user_id}
 
     def announce() -> None:
-        for role, user_id in users.items():
-            push_to_user(user_id, {**frame, "sub_protocol": role})
+        for user_id, frame in told.items():
+            push_to_user(user_id, frame)
 
     transaction.on_commit(announce)
     return matchup
@@ -191,36 +159,17 @@ def invitation_deny(*, invitee: Player, inviter: Player) -> Invitation:
         extra=str(invitation.pk),
         sent_by=invitee,
     )
-    event_publish("InvitationDeniedDelete", {"invitation_id": invitation.pk})
-    frame = {
-        "protocol": "handling_invite_response",
-        "invite_response": "DENIED",
-        "accepterUsername": invitee.user.username,
-        "responder_profile_image": profile_image_path(invitee),
-    }
+    # The denied invitation hides me from the inviter's list for the cooldown, so it is deleted after it.
+    event_publish(
+        "InvitationDeniedDelete", {"invitation_id": invitation.pk}, delay_seconds=settings.DENIAL_COOLDOWN_SECONDS
+    )
+    frame = frames.invitation_denied(invitee)
     user_id = inviter.user_id
     transaction.on_commit(lambda: push_to_user(user_id, frame))
     return invitation
 
 
-def matchup_of_member(*, matchup_id: UUID | str, player: Player) -> Matchup:
-    """The matchup if `player` is one of its two members; anybody else is told it does not exist."""
-    try:
-        matchup = Matchup.objects.select_related("player_inviting__user", "player_accepting__user").get(
-            pk=UUID(str(matchup_id))
-        )
-    except (ValueError, Matchup.DoesNotExist) as exc:
-        raise exceptions.MatchupNotFound() from exc
-    if player.pk not in matchup.member_ids():
-        raise exceptions.MatchupNotFound()
-    return matchup
-
-
-def _read_field(matchup: Matchup, player: Player) -> str:
-    return "inviting_read_at" if player.pk == matchup.player_inviting_id else "accepting_read_at"
-
-
-def formatted_time(moment: Any) -> str:
+def formatted_time(moment: datetime) -> str:
     return str(moment.astimezone(ZoneInfo(settings.CHAT_TIME_ZONE)).strftime("%H:%M"))
 
 
@@ -237,11 +186,10 @@ def message_send(*, sender: Player, matchup_id: UUID | str, body: str) -> Messag
     outdated = previous is None or now - previous > timedelta(minutes=settings.CHAT_OUTDATED_MINUTES)
     message = Message.objects.create(matchup=matchup, sender=sender, body=text, after_outdated=outdated)
     recipient_id = matchup.other_member_id(sender.pk)
-    recipient_read_field = "accepting_read_at" if recipient_id == matchup.player_accepting_id else "inviting_read_at"
-    recipient_read_at = getattr(matchup, recipient_read_field)
+    recipient_read_at = getattr(matchup, matchup.read_field_of(recipient_id))
     was_unread = previous is not None and (recipient_read_at is None or recipient_read_at < previous)
     matchup.last_message_at = message.time_sent
-    setattr(matchup, _read_field(matchup, sender), message.time_sent)
+    setattr(matchup, matchup.read_field_of(sender.pk), message.time_sent)
     matchup.inviting_hidden = matchup.accepting_hidden = False
     matchup.save(
         update_fields=[
@@ -263,19 +211,13 @@ def message_send(*, sender: Player, matchup_id: UUID | str, body: str) -> Messag
             extra=str(matchup.pk),
             sent_by=sender,
         )
-    frame = {
-        "protocol": "handleMessage",
-        "matchup_id": str(matchup.pk),
-        "message": text,
-        "message_id": message.pk,
-        "username": sender.user.username,
-        "sender_player_id": sender.pk,
-        "time_sent": message.time_sent.isoformat(),
-        "getFormattedTime": formatted_time(message.time_sent),
-        "sub_protocol": "last_message_outdated" if outdated else "",
-        # The chat list's unread counter goes up only when this chat was read before.
-        "update_message_count": not was_unread,
-    }
+    frame = frames.chat_message(
+        message,
+        sender=sender,
+        formatted_time=formatted_time(message.time_sent),
+        outdated=outdated,
+        counts_as_unread=not was_unread,
+    )
     user_id = recipient.user_id
     transaction.on_commit(lambda: push_to_user(user_id, frame))
     return message
@@ -283,7 +225,7 @@ def message_send(*, sender: Player, matchup_id: UUID | str, body: str) -> Messag
 
 def matchup_mark_read(*, matchup_id: UUID | str, player: Player) -> Matchup:
     matchup = matchup_of_member(matchup_id=matchup_id, player=player)
-    field = _read_field(matchup, player)
+    field = matchup.read_field_of(player.pk)
     now = timezone.now()
     Matchup.objects.filter(pk=matchup.pk).update(**{field: now})
     setattr(matchup, field, now)
@@ -318,8 +260,6 @@ def _pair_fits(first: Player, second: Player, window: float) -> float | None:
         return None
     score = rating_gap / window
     if None not in (first.latitude, first.longitude, second.latitude, second.longitude):
-        from apps.core.geo import distance_m
-
         metres = distance_m(first.latitude, first.longitude, second.latitude, second.longitude)  # type: ignore[arg-type]
         radius = settings.MATCHMAKING_RADIUS_KM * 1000
         if metres > radius:
@@ -332,27 +272,13 @@ def auto_pair_wave(*, limit: int = 500) -> int:
     """One pairing wave: players who asked for automatic pairing, longest waiting first, each paired
     with the best fit by rating (both players' windows) and distance; never with someone they already
     had a chat with or who denied them within the cooldown. Returns the number of pairs made."""
-    from apps.matchmaking.selectors import rating_window
-
     waiting = list(
         Player.objects.filter(auto_pair=True, inviting_to_play=True, user__is_active=True)
         .select_related("user")
         .order_by("looking_since", "pk")[:limit]
     )
     ids = [player.pk for player in waiting]
-    met = {
-        frozenset(pair)
-        for pair in Matchup.objects.filter(Q(player_inviting__in=ids) | Q(player_accepting__in=ids)).values_list(
-            "player_inviting_id", "player_accepting_id"
-        )
-    }
-    since = timezone.now() - timedelta(seconds=settings.DENIAL_COOLDOWN_SECONDS)
-    met |= {
-        frozenset(pair)
-        for pair in Invitation.objects.filter(
-            status=Invitation.Status.DENIED, answered_at__gt=since, player_inviting__in=ids
-        ).values_list("player_inviting_id", "player_invited_id")
-    }
+    met = met_pairs(ids) | denied_pairs(ids)
     paired: set[int] = set()
     made = 0
     for player in waiting:
@@ -379,7 +305,7 @@ def _auto_pair(first: Player, second: Player) -> bool:
     first, second = _lock_pair(first, second)
     if not all(p.auto_pair and p.inviting_to_play for p in (first, second)):
         return False
-    if _open_matchup_between(first, second) is not None:
+    if matchup_open_between(first, second) is not None:
         return False
     _matchup_open(inviter=first, accepter=second)
     return True

@@ -1,22 +1,10 @@
 from django.db import transaction
 
 from apps.accounts.models import Player
+from apps.core.exceptions import NotFound
 from apps.notifications.models import Notification
-from apps.notifications.push import push_to_user
-
-
-def notification_frame(notification: Notification) -> dict[str, object]:
-    sender = notification.sent_by
-    return {
-        "protocol": "notification",
-        "id": notification.pk,
-        "type": notification.type,
-        "body": notification.body,
-        "extra": notification.extra,
-        "timestamp": notification.timestamp.isoformat(),
-        "read": notification.read,
-        "sent_by": {"id": sender.pk, "username": sender.user.username} if sender is not None else None,
-    }
+from apps.realtime import frames
+from apps.realtime.push import push_to_user
 
 
 def notification_send(
@@ -27,14 +15,12 @@ def notification_send(
         recipient=recipient, type=type, body=body[:500], extra=str(extra)[:64], sent_by=sent_by
     )
     user_id = recipient.user_id
-    transaction.on_commit(lambda: push_to_user(user_id, notification_frame(notification)))
+    transaction.on_commit(lambda: push_to_user(user_id, frames.notification(notification)))
     return notification
 
 
 def notification_mark_read(*, notification_id: int, recipient: Player) -> Notification:
     """Mark one of my notifications read; somebody else's is not found."""
-    from apps.core.exceptions import NotFound
-
     notification = Notification.objects.filter(pk=notification_id, recipient=recipient).first()
     if notification is None:
         raise NotFound("No such notification.", code="NOTIFICATION_NOT_FOUND")

@@ -9,8 +9,7 @@ from rest_framework.views import APIView
 from apps.accounts.exceptions import NotYourPlayer
 from apps.accounts.selectors import player_get, player_require
 from apps.core.apis import request_user, validated
-from apps.core.exceptions import DomainError
-from apps.halls.selectors import hall_get
+from apps.halls.selectors import hall_from_query
 from apps.ratings import selectors, serializers, services
 
 
@@ -84,9 +83,7 @@ class LeaderboardApi(generics.GenericAPIView):
             rows = self.get_serializer(players, many=True).data
             return Response({"count": len(rows), "next": None, "previous": None, "results": rows})
         if query["scope"] == "hall":
-            if "hall" not in query:
-                raise DomainError("Say which hall with ?hall=<id>.", code="HALL_REQUIRED")
-            players_qs = selectors.leaderboard_hall(hall=hall_get(hall_id=query["hall"]))
+            players_qs = selectors.leaderboard_hall(hall=hall_from_query(hall_id=query.get("hall")))
         else:
             players_qs = selectors.leaderboard_global()
         page: list[Any] = list(self.paginate_queryset(players_qs) or [])

@@ -13,6 +13,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from apps.accounts.models import Player, User
+from apps.accounts.services import players_lock
 from apps.notifications.models import Notification
 from apps.notifications.services import notification_send
 from apps.ratings import exceptions
@@ -165,7 +166,7 @@ def result_settle(
 def _finalize(result: GameResult) -> GameResult:
     """Apply a decided result: Glicko-2 for both players, counters, notifications. Caller holds the locks."""
     assert result.winner_id is not None and result.loser_id is not None
-    locked = {p.pk: p for p in Player.objects.select_for_update().filter(pk__in=[result.winner_id, result.loser_id])}
+    locked = players_lock(Player.objects.filter(pk__in=[result.winner_id, result.loser_id]))
     winner, loser = locked[result.winner_id], locked[result.loser_id]
     before_winner = Rating(winner.rating, winner.rating_deviation, winner.rating_volatility)
     before_loser = Rating(loser.rating, loser.rating_deviation, loser.rating_volatility)

@@ -10,8 +10,7 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import AccessToken
 
 from apps.accounts.models import User
-from apps.accounts.services import WS_TICKET_PREFIX
-from apps.realtime.presence import _async_redis
+from apps.accounts.services import ws_ticket_redeem
 
 TOKEN_SUBPROTOCOL = "jwt"
 CLOSE_UNAUTHENTICATED = 4401
@@ -20,11 +19,6 @@ CLOSE_TOO_MANY_FRAMES = 4429
 # Redis (channel layer, tickets) is unreachable: try again later with a new ticket. (Servers may only send
 # 1000 or 3000-4999, so not the standard 1013.)
 CLOSE_TRY_AGAIN_LATER = 4503
-
-
-async def _redeem_ticket(ticket: str) -> int | None:
-    raw = await _async_redis().getdel(f"{WS_TICKET_PREFIX}{ticket}")
-    return int(raw) if raw is not None else None
 
 
 @database_sync_to_async
@@ -45,7 +39,7 @@ async def socket_user_id(scope: dict) -> tuple[int | None, str | None]:
     ticket = (query.get("uuid") or [""])[0]
     if not ticket or len(ticket) > 64:
         return None, None
-    user_id = await _redeem_ticket(ticket)
+    user_id = await ws_ticket_redeem(ticket=ticket)
     if user_id is None:
         return None, None
     return await _active_user_id(user_id), None

@@ -7,6 +7,7 @@ an error frame with a code and the socket stays open.
 
 import logging
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import redis
@@ -15,21 +16,56 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
 from apps.accounts.models import Player
+from apps.accounts.selectors import player_get_by_username
 from apps.core import parsing
 from apps.core.exceptions import DomainError
 from apps.core.observability import OPEN_SOCKETS
-from apps.halls.selectors import hall_get_by_slug
+from apps.halls.selectors import hall_get_by_slug, hall_table_rows
 from apps.halls.serializers import tables_data
 from apps.matchmaking import services as matchmaking
-from apps.notifications.push import LOBBY_GROUP, hall_group, user_group
+from apps.realtime import frames
 from apps.realtime.auth import CLOSE_TOO_MANY_FRAMES, CLOSE_TRY_AGAIN_LATER, CLOSE_UNAUTHENTICATED, socket_user_id
 from apps.realtime.presence import presence_connect, presence_disconnect
+from apps.realtime.push import LOBBY_GROUP, hall_group, user_group
 
 logger = logging.getLogger(__name__)
 
 
 class FrameError(DomainError):
     code = "INVALID_FRAME"
+
+
+@dataclass(frozen=True)
+class Action:
+    """One thing a client may ask on the socket: the frame's `action`, its `protocol` (None: any), the
+    keys it must carry, and the consumer method that handles it."""
+
+    action: str
+    protocol: str | None
+    keys: frozenset[str]
+    handler: str
+
+    def matches(self, content: dict[str, Any]) -> bool:
+        return (
+            content.get("action") == self.action
+            and (self.protocol is None or content.get("protocol") == self.protocol)
+            and self.keys <= content.keys()
+        )
+
+
+# First match wins; docs/socket.md documents each row (tests/core/test_docs.py compares).
+ACTIONS = (
+    Action("base", "initial", frozenset(), "_on_leave_page"),
+    Action("poolhouse", "initial", frozenset(), "_on_watch_board"),
+    Action("matchup", "initial", frozenset(), "_on_leave_page"),
+    Action("matchmake", "initial", frozenset(), "_on_watch_lobby"),
+    Action("matchmake", "auto_pair", frozenset(), "_on_auto_pair"),
+    Action("matchmake", "control_user", frozenset(), "_on_toggle_looking"),
+    Action("matchmake", None, frozenset({"matchmaker_username"}), "_on_invite"),
+    Action("matchmake", None, frozenset({"invite_sender_username"}), "_on_answer_invitation"),
+    Action("change_matchup", None, frozenset(), "_on_view_chat"),
+    Action("matchup", None, frozenset({"message"}), "_on_chat_message"),
+)
 
 
 class _ScopeRequest:
@@ -49,20 +85,13 @@ def _player_of(user_id: int) -> Player | None:
     return Player.objects.select_related("user").filter(user_id=user_id).first()
 
 
-@database_sync_to_async
-def _player_by_username(username: Any) -> Player:
-    if not isinstance(username, str) or not username or len(username) > 150:
-        raise FrameError("Name the other player by username.", code="PLAYER_NOT_FOUND")
-    player = Player.objects.select_related("user").filter(user__username=username, user__is_active=True).first()
-    if player is None:
-        raise DomainError("No such player.", code="PLAYER_NOT_FOUND", status_code=404)
-    return player
+_player_by_username = database_sync_to_async(player_get_by_username)
 
 
 @database_sync_to_async
 def _board_snapshot(slug: str, request: _ScopeRequest) -> tuple[int, list[Any]]:
     hall = hall_get_by_slug(slug=slug)
-    return hall.pk, tables_data(hall_id=hall.pk, request=request)
+    return hall.pk, tables_data(hall_table_rows(hall_id=hall.pk), hall_id=hall.pk, request=request)
 
 
 class BaseConsumer(AsyncJsonWebsocketConsumer):
@@ -102,6 +131,7 @@ class BaseConsumer(AsyncJsonWebsocketConsumer):
         self.user_id = user_id
         self.player = await _player_of(user_id)
         self.watching: set[str] = set()
+        self.scope_request = _ScopeRequest(self.scope)
         self.viewing_matchup: str | None = None
         self.allowance = float(settings.WS_RATE_BURST)
         self.allowance_at = time.monotonic()
@@ -167,39 +197,73 @@ class BaseConsumer(AsyncJsonWebsocketConsumer):
             await self._error("INTERNAL_ERROR", "Something went wrong; the frame was not carried out.")
 
     async def _dispatch(self, content: dict[str, Any]) -> None:
-        action, protocol = content.get("action"), content.get("protocol")
-        if action == "base" and protocol == "initial":
-            await self._unwatch()
-        elif action == "poolhouse" and protocol == "initial":
-            await self._watch_board(content.get("poolhouseName"))
-        elif action == "matchup" and protocol == "initial":
-            await self._unwatch()
-        elif action == "matchmake" and protocol == "initial":
-            self._require_player()
-            await self._unwatch()
-            await self._watch(LOBBY_GROUP)
-        elif action == "matchmake" and protocol == "auto_pair":
-            enabled = content.get("enabled", True)
-            if not isinstance(enabled, bool):
-                raise FrameError("enabled is true or false.")
-            await database_sync_to_async(matchmaking.lobby_set_looking)(
-                player=self._require_player(), looking=True if enabled else None, auto_pair=enabled
-            )
-        elif action == "matchmake" and protocol == "control_user":
-            await database_sync_to_async(matchmaking.lobby_set_looking)(player=self._require_player(), toggle=True)
-        elif action == "matchmake" and "matchmaker_username" in content:
-            invitee = await _player_by_username(content["matchmaker_username"])
-            await database_sync_to_async(matchmaking.invitation_send)(inviter=self._require_player(), invitee=invitee)
-        elif action == "matchmake" and "invite_sender_username" in content:
-            await self._answer_invitation(content)
-        elif action == "change_matchup":
-            if "matchup_id" not in content:
-                raise FrameError("Name the chat you are viewing with matchup_id (null: none).")
-            await self._view_matchup(content["matchup_id"])
-        elif action == "matchup" and "message" in content:
-            await self._send_message(content)
+        for action in ACTIONS:
+            if action.matches(content):
+                await getattr(self, action.handler)(content)
+                return
+        raise FrameError("Unknown action or protocol.", code="UNKNOWN_ACTION")
+
+    async def _on_leave_page(self, content: dict[str, Any]) -> None:
+        """The client left a page that watched something (the lobby, a board)."""
+        await self._unwatch()
+
+    async def _on_watch_board(self, content: dict[str, Any]) -> None:
+        await self._watch_board(content.get("poolhouseName"))
+
+    async def _on_watch_lobby(self, content: dict[str, Any]) -> None:
+        self._require_player()
+        await self._unwatch()
+        await self._watch(LOBBY_GROUP)
+
+    async def _on_auto_pair(self, content: dict[str, Any]) -> None:
+        enabled = content.get("enabled", True)
+        if not isinstance(enabled, bool):
+            raise FrameError("enabled is true or false.")
+        await database_sync_to_async(matchmaking.lobby_set_looking)(
+            player=self._require_player(), looking=True if enabled else None, auto_pair=enabled
+        )
+
+    async def _on_toggle_looking(self, content: dict[str, Any]) -> None:
+        await database_sync_to_async(matchmaking.lobby_set_looking)(player=self._require_player(), toggle=True)
+
+    async def _on_invite(self, content: dict[str, Any]) -> None:
+        invitee = await _player_by_username(content["matchmaker_username"])
+        await database_sync_to_async(matchmaking.invitation_send)(inviter=self._require_player(), invitee=invitee)
+
+    async def _on_answer_invitation(self, content: dict[str, Any]) -> None:
+        answer = content.get("invite_response")
+        if answer not in ("accept", "deny"):
+            raise FrameError('invite_response is "accept" or "deny".')
+        me = self._require_player()
+        inviter = await _player_by_username(content["invite_sender_username"])
+        if answer == "accept":
+            await database_sync_to_async(matchmaking.invitation_accept)(invitee=me, inviter=inviter)
         else:
-            raise FrameError("Unknown action or protocol.", code="UNKNOWN_ACTION")
+            await database_sync_to_async(matchmaking.invitation_deny)(invitee=me, inviter=inviter)
+
+    async def _on_view_chat(self, content: dict[str, Any]) -> None:
+        """The chat I am looking at (its messages arrive read); null or "" means none."""
+        if "matchup_id" not in content:
+            raise FrameError("Name the chat you are viewing with matchup_id (null: none).")
+        matchup_id = content["matchup_id"]
+        if matchup_id in (None, ""):
+            self.viewing_matchup = None
+            return
+        matchup = await database_sync_to_async(matchmaking.matchup_mark_read)(
+            matchup_id=str(matchup_id), player=self._require_player()
+        )
+        self.viewing_matchup = str(matchup.pk)
+
+    async def _on_chat_message(self, content: dict[str, Any]) -> None:
+        body = content.get("message")
+        if not isinstance(body, str):
+            raise FrameError("message is text.", code="INVALID_MESSAGE")
+        await database_sync_to_async(matchmaking.message_send)(
+            sender=self._require_player(), matchup_id=str(content.get("matchup_id")), body=body
+        )
+
+    def absolute_url(self, location: str) -> str:
+        return self.scope_request.build_absolute_uri(location)
 
     def _within_rate(self) -> bool:
         """Token bucket per connection (WS_RATE_BURST frames, refilled at WS_RATE_PER_SECOND)."""
@@ -231,41 +295,13 @@ class BaseConsumer(AsyncJsonWebsocketConsumer):
     async def _watch_board(self, slug: Any) -> None:
         if not isinstance(slug, str) or not slug or len(slug) > 140:
             raise FrameError("Say which hall with poolhouseName (its slug).", code="HALL_NOT_FOUND")
-        hall_id, tables = await _board_snapshot(slug, _ScopeRequest(self.scope))
+        hall_id, tables = await _board_snapshot(slug, self.scope_request)
         await self._unwatch()
         await self._watch(hall_group(hall_id))
-        await self.send_json({"protocol": "board_snapshot", "hall_id": hall_id, "tables": tables})
-
-    async def _answer_invitation(self, content: dict[str, Any]) -> None:
-        answer = content.get("invite_response")
-        if answer not in ("accept", "deny"):
-            raise FrameError('invite_response is "accept" or "deny".')
-        me = self._require_player()
-        inviter = await _player_by_username(content["invite_sender_username"])
-        if answer == "accept":
-            await database_sync_to_async(matchmaking.invitation_accept)(invitee=me, inviter=inviter)
-        else:
-            await database_sync_to_async(matchmaking.invitation_deny)(invitee=me, inviter=inviter)
-
-    async def _view_matchup(self, matchup_id: Any) -> None:
-        if matchup_id in (None, ""):
-            self.viewing_matchup = None
-            return
-        matchup = await database_sync_to_async(matchmaking.matchup_mark_read)(
-            matchup_id=str(matchup_id), player=self._require_player()
-        )
-        self.viewing_matchup = str(matchup.pk)
-
-    async def _send_message(self, content: dict[str, Any]) -> None:
-        body = content.get("message")
-        if not isinstance(body, str):
-            raise FrameError("message is text.", code="INVALID_MESSAGE")
-        await database_sync_to_async(matchmaking.message_send)(
-            sender=self._require_player(), matchup_id=str(content.get("matchup_id")), body=body
-        )
+        await self.send_json(frames.board_snapshot(hall_id, tables))
 
     async def _error(self, code: str, detail: str) -> None:
-        await self.send_json({"type": "error", "error": code, "detail": detail})
+        await self.send_json(frames.error(code, detail))
 
     # --- Outgoing (channel layer events) ----------------------------------------------------
 
@@ -280,5 +316,5 @@ class BaseConsumer(AsyncJsonWebsocketConsumer):
             await database_sync_to_async(matchmaking.matchup_mark_read)(
                 matchup_id=frame["matchup_id"], player=self.player
             )
-            frame = {**frame, "update_message_count": False}
-        await self.send_json(frame)
+            frame = frames.chat_message_seen(frame)
+        await self.send_json(frames.with_absolute_pictures(frame, self.absolute_url))

@@ -11,39 +11,18 @@ import time
 import weakref
 from collections.abc import Iterable
 
-import redis.asyncio as aioredis
 from django.conf import settings
 
-from apps.core.redis import reconnecting_async_retry, redis_client
+from apps.core.redis import async_redis_client, redis_client
 
 _KEY = "presence:{}"
 _local_sockets: dict[str, int] = {}  # channel name -> player id, for this process
-# Keyed by event loop (weakly): a client or task belongs to the loop that made it.
+# Keyed by event loop (weakly): a task belongs to the loop that made it.
 _heartbeats: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Task[None]]" = weakref.WeakKeyDictionary()
-_async_clients: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aioredis.Redis]" = weakref.WeakKeyDictionary()
 
 
 def _stale_before() -> float:
     return time.time() - 3 * settings.PRESENCE_HEARTBEAT_SECONDS
-
-
-def _async_redis() -> aioredis.Redis:
-    loop = asyncio.get_running_loop()
-    client = _async_clients.get(loop)
-    if client is None:
-        # A burst of thousands of sockets connecting at once must queue for connections, not fail:
-        # redis-py's plain async pool raises once 100 connections are in use.
-        pool = aioredis.BlockingConnectionPool.from_url(
-            settings.REDIS_URL,
-            max_connections=64,
-            timeout=10,
-            socket_timeout=5,
-            socket_connect_timeout=5,
-            retry=reconnecting_async_retry(),
-        )
-        client = aioredis.Redis(connection_pool=pool)
-        _async_clients[loop] = client
-    return client
 
 
 async def _beat() -> None:
@@ -53,7 +32,7 @@ async def _beat() -> None:
             continue
         now = time.time()
         try:
-            async with _async_redis().pipeline(transaction=False) as pipe:
+            async with async_redis_client().pipeline(transaction=False) as pipe:
                 for channel, player_id in list(_local_sockets.items()):
                     pipe.zadd(_KEY.format(player_id), {channel: now})
                     pipe.expire(_KEY.format(player_id), 6 * settings.PRESENCE_HEARTBEAT_SECONDS)
@@ -73,7 +52,7 @@ async def presence_connect(*, player_id: int, channel_name: str) -> None:
     _local_sockets[channel_name] = player_id
     _ensure_heartbeat()
     key = _KEY.format(player_id)
-    async with _async_redis().pipeline(transaction=False) as pipe:
+    async with async_redis_client().pipeline(transaction=False) as pipe:
         pipe.zadd(key, {channel_name: time.time()})
         pipe.expire(key, 6 * settings.PRESENCE_HEARTBEAT_SECONDS)
         await pipe.execute()
@@ -83,7 +62,7 @@ async def presence_disconnect(*, player_id: int, channel_name: str) -> bool:
     """Forget this socket; True when it was the player's last live one anywhere."""
     _local_sockets.pop(channel_name, None)
     key = _KEY.format(player_id)
-    async with _async_redis().pipeline(transaction=False) as pipe:
+    async with async_redis_client().pipeline(transaction=False) as pipe:
         pipe.zrem(key, channel_name)
         pipe.zcount(key, _stale_before(), "+inf")
         _removed, remaining = await pipe.execute()

@@ -11,11 +11,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.accounts.exceptions import PlayerNotFound
 from apps.accounts.selectors import player_get, player_require
 from apps.accounts.serializers import SimplePlayerSerializer
 from apps.core.apis import request_user, validated
 from apps.halls.models import PoolHouse
-from apps.halls.selectors import hall_get, hall_ids_staffed_by
+from apps.halls.selectors import hall_from_query, hall_get
 from apps.halls.services import hall_staff_require
 from apps.reservations import selectors, serializers, services
 from apps.reservations.exceptions import InvalidOpponent, ReservationError
@@ -58,7 +59,7 @@ class TableReserveApi(APIView):
         if data.get("other_player") is not None:
             try:
                 opponent = player_get(player_id=data["other_player"])
-            except Exception as exc:
+            except PlayerNotFound as exc:
                 raise InvalidOpponent("The opponent is not a player here.") from exc
         reservation = services.reservation_create(
             table=table,
@@ -171,12 +172,7 @@ class GameSessionApi(APIView):
 def _staff_hall(request: Request, hall_id: int | None) -> PoolHouse:
     """The hall a staff statistic is about: ?hall=, or the one hall the user runs."""
     user = request_user(request)
-    if hall_id is None:
-        halls = hall_ids_staffed_by(user)
-        if len(halls) != 1:
-            raise ReservationError("Say which hall with ?hall=<id>.", code="HALL_REQUIRED")
-        hall_id = halls[0]
-    hall = hall_get(hall_id=hall_id)
+    hall = hall_from_query(hall_id=hall_id, user=user)
     hall_staff_require(user=user, hall=hall)
     return hall
 

@@ -1,4 +1,5 @@
 import datetime as dt
+from datetime import datetime
 from typing import Any
 
 from rest_framework import serializers
@@ -61,24 +62,60 @@ class ReservationSerializer(serializers.ModelSerializer):
         return reservation_data(reservation, self.context.get("request"))
 
 
+_DATETIME = serializers.DateTimeField()
+
+
+def booking_values(
+    *,
+    reservation_id: int,
+    start: datetime,
+    duration: int,
+    end: datetime,
+    finished: bool,
+    booker: dict[str, Any] | None,
+    opponent: dict[str, Any] | None,
+    status: str,
+    table_id: int,
+    table_number: int,
+    hall_id: int,
+    session_id: int | None,
+) -> dict[str, Any]:
+    """The Reservation shape from plain values (a model instance or the hall board's rows alike); the
+    players are SimplePlayer shapes already."""
+    return {
+        "id": reservation_id,
+        "start_time": _DATETIME.to_representation(start),
+        "duration": duration,
+        "end_time": _DATETIME.to_representation(end),
+        "finished_reservation": finished,
+        "player_reserving": booker,
+        "other_player_details": opponent,
+        "status": status,
+        "table": table_id,
+        "table_number": table_number,
+        "hall": hall_id,
+        "game_session": session_id,
+    }
+
+
 def reservation_data(reservation: Reservation, request: Any) -> dict[str, Any]:
     """The Reservation shape (see the note in apps/accounts/serializers.py on why a function)."""
     session = ReservationSerializer._session(reservation)
     booker, opponent = reservation.player_reserving, reservation.other_player
-    return {
-        "id": reservation.pk,
-        "start_time": serializers.DateTimeField().to_representation(reservation.start_time),
-        "duration": reservation.duration,
-        "end_time": serializers.DateTimeField().to_representation(reservation.end_time),
-        "finished_reservation": bool(session is not None and session.ended_at is not None),
-        "player_reserving": simple_player_data(booker, request) if booker is not None else None,
-        "other_player_details": simple_player_data(opponent, request) if opponent is not None else None,
-        "status": reservation.status,
-        "table": reservation.table_id,
-        "table_number": reservation.table.number,
-        "hall": reservation.table.hall_id,
-        "game_session": session.pk if session is not None else None,
-    }
+    return booking_values(
+        reservation_id=reservation.pk,
+        start=reservation.start_time,
+        duration=reservation.duration,
+        end=reservation.end_time,
+        finished=bool(session is not None and session.ended_at is not None),
+        booker=simple_player_data(booker, request) if booker is not None else None,
+        opponent=simple_player_data(opponent, request) if opponent is not None else None,
+        status=reservation.status,
+        table_id=reservation.table_id,
+        table_number=reservation.table.number,
+        hall_id=reservation.table.hall_id,
+        session_id=session.pk if session is not None else None,
+    )
 
 
 class ScheduleSlotSerializer(serializers.ModelSerializer):

@@ -16,14 +16,18 @@ from django.db.models import Q
 from django.utils import timezone
 
 from apps.accounts.models import Player, User
-from apps.accounts.serializers import profile_image_path
+from apps.accounts.services import players_lock
 from apps.halls.hours import within_opening_hours
 from apps.halls.models import PoolTable
 from apps.halls.services import hall_staff_require
 from apps.notifications.models import Notification
-from apps.notifications.push import push_to_hall_board, push_to_user
 from apps.notifications.services import notification_send
-from apps.reservations import exceptions
+from apps.realtime import frames
+from apps.realtime.push import push_to_hall_board, push_to_user
+from apps.reservations import (
+    exceptions,
+    tasks,  # a module import: the tasks call these services (README, "Cycles")
+)
 from apps.reservations.models import GameSession, Reservation
 from apps.reservations.selectors import reservation_players
 
@@ -56,6 +60,65 @@ def _busy_players(players: list[Player], start: datetime, end: datetime) -> list
     return [player for player in players if player.pk in busy]
 
 
+def _start_in_hall_time(table: PoolTable, start: datetime) -> datetime:
+    """A time without offset is read in the hall's own time zone, as a player at the hall means it."""
+    if start.tzinfo is None:
+        start = start.replace(tzinfo=ZoneInfo(table.hall.time_zone))
+    return start.replace(microsecond=0)
+
+
+def _check_when(table: PoolTable, start: datetime, *, walk_in: bool) -> None:
+    """Not in the past (a walk-in "now" may arrive a little late), not beyond the hall's horizon."""
+    now = timezone.now()
+    if start < now - (WALK_IN_GRACE if walk_in else timedelta(0)):
+        raise exceptions.StartInPast()
+    horizon = table.hall.booking_horizon_days
+    if start > now + timedelta(days=horizon):
+        raise exceptions.BeyondBookingHorizon(f"{table.hall.title} takes bookings up to {horizon} days ahead.")
+
+
+def _check_table_rules(table: PoolTable, start: datetime, end: datetime, minutes: int) -> None:
+    """The hall's rules for a slot of this locked table: duration, service, opening hours."""
+    hall = table.hall
+    _validate_duration(table, minutes)
+    if table.out_of_service:
+        raise exceptions.TableOutOfService(f"Table {table.number} is out of service.")
+    if not within_opening_hours(hall, start, end):
+        raise exceptions.OutsideOpeningHours(
+            f"{hall.title} is open {hall.open_time:%H:%M}-{hall.close_time:%H:%M} ({hall.time_zone})."
+        )
+
+
+def _check_table_free(table: PoolTable, start: datetime, end: datetime) -> None:
+    """No other live booking of the table within the hall's cleaning buffer of [start, end)."""
+    hall = table.hall
+    buffer = timedelta(minutes=hall.cleaning_buffer_minutes)
+    clash = (
+        Reservation.objects.filter(
+            table=table, status=Reservation.Status.BOOKED, start_time__lt=end + buffer, end_time__gt=start - buffer
+        )
+        .order_by("start_time")
+        .first()
+    )
+    if clash is not None:
+        zone = ZoneInfo(hall.time_zone)
+        raise exceptions.TableAlreadyBooked(
+            f"Table {table.number} is booked {clash.start_time.astimezone(zone):%Y-%m-%d %H:%M}-"
+            f"{clash.end_time.astimezone(zone):%H:%M} ({hall.time_zone}), "
+            f"plus {hall.cleaning_buffer_minutes} minutes to tidy up."
+        )
+
+
+def _check_players_free(players: list[Player], start: datetime, end: datetime) -> None:
+    """Lock the players (one person, one table at a time) and refuse any already booked then."""
+    if not players:
+        return
+    busy = _busy_players(list(players_lock(players).values()), start, end)
+    if busy:
+        names = ", ".join(p.user.username for p in busy)
+        raise exceptions.PlayerBusy(f"Already booked or playing at that time: {names}.")
+
+
 @transaction.atomic
 def reservation_create(
     *,
@@ -70,63 +133,21 @@ def reservation_create(
 
     Schedules the start/finish tasks after commit when they fall due soon (see tasks.py).
     """
-    now = timezone.now()
-    if start.tzinfo is None:
-        # A time without offset is read in the hall's own time zone, as a player at the hall means it.
-        start = start.replace(tzinfo=ZoneInfo(table.hall.time_zone))
-    start = start.replace(microsecond=0)
-    grace = WALK_IN_GRACE if player is None else timedelta(0)
-    if start < now - grace:
-        raise exceptions.StartInPast()
-    horizon = table.hall.booking_horizon_days
-    if start > now + timedelta(days=horizon):
-        raise exceptions.BeyondBookingHorizon(f"{table.hall.title} takes bookings up to {horizon} days ahead.")
+    start = _start_in_hall_time(table, start)
+    _check_when(table, start, walk_in=player is None)
     # Lock the table row: every booking of this table queues here, on whichever app server it runs.
     table = PoolTable.objects.select_for_update().select_related("hall").get(pk=table.pk)
-    hall = table.hall
     if player is None:
         # A booking without a player is a walk-in: only the hall's staff make those.
         if created_by is None:
             raise exceptions.ReservationError("A walk-in needs the staff member who makes it.")
-        hall_staff_require(user=created_by, hall=hall)
-    _validate_duration(table, minutes)
+        hall_staff_require(user=created_by, hall=table.hall)
     end = start + timedelta(minutes=minutes)
-    if table.out_of_service:
-        raise exceptions.TableOutOfService(f"Table {table.number} is out of service.")
-    if not within_opening_hours(hall, start, end):
-        raise exceptions.OutsideOpeningHours(
-            f"{hall.title} is open {hall.open_time:%H:%M}-{hall.close_time:%H:%M} ({hall.time_zone})."
-        )
+    _check_table_rules(table, start, end, minutes)
     if other_player is not None and player is not None and other_player.pk == player.pk:
         raise exceptions.InvalidOpponent("You cannot book a game against yourself.")
-
-    buffer = timedelta(minutes=hall.cleaning_buffer_minutes)
-    clash = (
-        Reservation.objects.filter(
-            table=table,
-            status=Reservation.Status.BOOKED,
-            start_time__lt=end + buffer,
-            end_time__gt=start - buffer,
-        )
-        .order_by("start_time")
-        .first()
-    )
-    if clash is not None:
-        zone = ZoneInfo(hall.time_zone)
-        raise exceptions.TableAlreadyBooked(
-            f"Table {table.number} is booked {clash.start_time.astimezone(zone):%Y-%m-%d %H:%M}-"
-            f"{clash.end_time.astimezone(zone):%H:%M} ({hall.time_zone}), "
-            f"plus {hall.cleaning_buffer_minutes} minutes to tidy up."
-        )
-
-    players = [p for p in (player, other_player) if p is not None]
-    if players:
-        # Lock the players too (in id order, so two bookings never deadlock): one person, one table at a time.
-        locked = list(Player.objects.select_for_update().filter(pk__in=[p.pk for p in players]).order_by("pk"))
-        busy = _busy_players(locked, start, end)
-        if busy:
-            names = ", ".join(p.user.username for p in busy)
-            raise exceptions.PlayerBusy(f"Already booked or playing at that time: {names}.")
+    _check_table_free(table, start, end)
+    _check_players_free([p for p in (player, other_player) if p is not None], start, end)
 
     reservation = Reservation.objects.create(
         table=table,
@@ -141,13 +162,11 @@ def reservation_create(
         notification_send(
             recipient=other_player,
             type=Notification.Type.RESERVED,
-            body=f"{player.user.username} booked table {table.number} at {hall.title} for you both.",
+            body=f"{player.user.username} booked table {table.number} at {table.hall.title} for you both.",
             extra=str(reservation.pk),
             sent_by=player,
         )
-    from apps.reservations.tasks import schedule_if_due
-
-    transaction.on_commit(lambda: schedule_if_due(reservation))
+    transaction.on_commit(lambda: tasks.schedule_if_due(reservation))
     return reservation
 
 
@@ -178,26 +197,6 @@ def reservation_cancel(*, reservation_id: int, user: User) -> Reservation:
     reservation.status = Reservation.Status.CANCELLED
     reservation.save(update_fields=["status"])
     return reservation
-
-
-def _busy_frame(session: GameSession) -> dict[str, object]:
-    reservation = session.reservation
-    booker, opponent = reservation.player_reserving, reservation.other_player
-    return {
-        "protocol": "now_busy",
-        "changed_table_id": session.table_id,
-        "changed_table_local_id": session.table.number,
-        "game_session_id": session.pk,
-        "start_time": reservation.start_time.isoformat(),
-        "duration": reservation.duration,
-        "end_time": reservation.end_time.isoformat(),
-        "player_reserving_id": booker.pk if booker else None,
-        "player_reserving_username": booker.user.username if booker else None,
-        "player_reserving_profile_picture": profile_image_path(booker),
-        "other_player_id": opponent.pk if opponent else None,
-        "other_player_username": opponent.user.username if opponent else None,
-        "other_player_profile": profile_image_path(opponent),
-    }
 
 
 @transaction.atomic
@@ -241,7 +240,7 @@ def session_start(*, reservation_id: int) -> GameSession | None:
             extra=str(session.pk),
             sent_by=partner,
         )
-    frame = _busy_frame(session)
+    frame = frames.table_busy(session)
     hall_id = reservation.table.hall_id
     transaction.on_commit(lambda: push_to_hall_board(hall_id, frame))
     return session
@@ -256,29 +255,26 @@ def _cost(session: GameSession, minutes: int) -> Decimal:
     )
 
 
-@transaction.atomic
-def session_finish(*, session_id: int, early: bool = False) -> GameSession | None:
-    """Finish a running session: at its booked end, or now when `early` (staff or a cancelling booker).
-
-    Frees the table (an early end also shortens the reservation so its slot opens), records the minutes
-    and the cost, asks both players for the result. A no-op (None) when already finished or not yet due.
-    """
-    now = timezone.now()
+def _session_to_finish(session_id: int, *, early: bool) -> GameSession | None:
+    """The running session, locked, with what finishing it reads; None when another worker holds it (a
+    timed finish skips it) or it is over."""
     locked = GameSession.objects.select_for_update(skip_locked=not early).filter(pk=session_id).first()
+    if locked is None:
+        return None
     session = (
         GameSession.objects.select_related(
             "reservation__player_reserving__user", "reservation__other_player__user", "table__hall"
         )
         .filter(pk=locked.pk)
         .first()
-        if locked is not None
-        else None
     )
-    if session is None or session.ended_at is not None:
-        return None
+    return session if session is not None and session.ended_at is None else None
+
+
+def _record_end(session: GameSession, now: datetime, *, early: bool) -> None:
+    """Set when the game ended (now, for an early end, which also shortens the reservation so its slot
+    opens), the minutes played and the cost."""
     reservation = session.reservation
-    if not early and reservation.end_time > now + START_TOLERANCE:
-        return None  # extended since the task was queued
     if early and reservation.end_time > now:
         session.ended_at = max(now, session.started_at)
         session.ended_early = True
@@ -292,7 +288,10 @@ def session_finish(*, session_id: int, early: bool = False) -> GameSession | Non
     session.end_processed_at = now
     session.save(update_fields=["ended_at", "ended_early", "minutes_played", "cost", "end_processed_at"])
 
-    players = reservation_players(reservation)
+
+def _announce_end(session: GameSession) -> None:
+    """Ask both players for the result; after commit, free the table on the board and tell the players."""
+    players = reservation_players(session.reservation)
     if len(players) == 2:
         for player in players:
             notification_send(
@@ -302,13 +301,7 @@ def session_finish(*, session_id: int, early: bool = False) -> GameSession | Non
                 extra=str(session.pk),
             )
     user_ids = [player.user_id for player in players]
-    free_frame = {
-        "protocol": "now_free",
-        "changed_table_id": session.table_id,
-        "changed_table_local_id": session.table.number,
-        "game_session_id": session.pk,
-    }
-    finish_frame = {"protocol": "finish session", "game_session_id": session.pk}
+    free_frame, finish_frame = frames.table_free(session), frames.session_finished(session)
     hall_id = session.table.hall_id
 
     def announce() -> None:
@@ -317,6 +310,23 @@ def session_finish(*, session_id: int, early: bool = False) -> GameSession | Non
             push_to_user(user_id, finish_frame)
 
     transaction.on_commit(announce)
+
+
+@transaction.atomic
+def session_finish(*, session_id: int, early: bool = False) -> GameSession | None:
+    """Finish a running session: at its booked end, or now when `early` (staff or a cancelling booker).
+
+    Frees the table (an early end also shortens the reservation so its slot opens), records the minutes
+    and the cost, asks both players for the result. A no-op (None) when already finished or not yet due.
+    """
+    now = timezone.now()
+    session = _session_to_finish(session_id, early=early)
+    if session is None:
+        return None
+    if not early and session.reservation.end_time > now + START_TOLERANCE:
+        return None  # extended since the task was queued
+    _record_end(session, now, early=early)
+    _announce_end(session)
     return session
 
 

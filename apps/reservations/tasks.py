@@ -16,7 +16,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from apps.core.redis import redis_client
-from apps.reservations import services
+from apps.reservations import services  # a module import: the services queue these tasks (README, "Cycles")
 from apps.reservations.models import GameSession, Reservation
 
 logger = logging.getLogger(__name__)

@@ -1,4 +1,5 @@
 import pytest
+from asgiref.sync import async_to_sync
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
@@ -172,5 +173,5 @@ def test_socket_ticket_is_single_use(client_for, player):
     response = client_for(player.user).get("/users/auth_for_ws_connection/")
     assert response.status_code == 200
     ticket = response.json()["uuid"]
-    assert ws_ticket_redeem(ticket=ticket) == player.user_id
-    assert ws_ticket_redeem(ticket=ticket) is None
+    assert async_to_sync(ws_ticket_redeem)(ticket=ticket) == player.user_id
+    assert async_to_sync(ws_ticket_redeem)(ticket=ticket) is None

@@ -1,9 +1,9 @@
 """docs/api.md and docs/socket.md say what the code does, and the published schema explains itself.
 
 The REST side is read from drf-spectacular's generator, the schema `/api/schema/` serves. The socket side
-is read from the source: the client actions from the if/elif table of `BaseConsumer._dispatch`, the
-frames from every dict literal under apps/ that carries a `protocol` key (plus the `type`-keyed ones in
-modules that send frames; Channels' own messages have dotted types and are not frames). A new route,
+is read from the code: the client actions from the consumer's ACTIONS table (and the fields each handler
+reads, from its source), the frames from the dict literals of apps/realtime/frames.py, the one module
+that builds them (a `protocol` key, or a `type` without a dot; Channels' own messages have dotted types). A new route,
 action or frame, or a new field in one, fails here until the docs name it. No database is used.
 """
 
@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 API_DOC = ROOT / "docs" / "api.md"
 SOCKET_DOC = ROOT / "docs" / "socket.md"
 CONSUMER = ROOT / "apps" / "realtime" / "consumers.py"
+FRAMES = ROOT / "apps" / "realtime" / "frames.py"
 SOCKET_AUTH = ROOT / "apps" / "realtime" / "auth.py"
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
@@ -190,25 +191,6 @@ def _consumer_method(name: str) -> ast.AsyncFunctionDef | ast.FunctionDef:
 Selector = tuple[str | None, str | None, frozenset[str]]  # action, protocol, keys that must be present
 
 
-def _selector(test: ast.expr) -> Selector:
-    """`action == "x" and protocol == "y" and "key" in content` -> ("x", "y", {"key"})."""
-    found: dict[str, str] = {}
-    keys = set()
-    for condition in test.values if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And) else [test]:
-        match condition:
-            case ast.Compare(
-                left=ast.Name(id="action" | "protocol" as name),
-                ops=[ast.Eq()],
-                comparators=[ast.Constant(value=str(value))],
-            ):
-                found[name] = value
-            case ast.Compare(left=ast.Constant(value=str(key)), ops=[ast.In()], comparators=[ast.Name(id="content")]):
-                keys.add(key)
-            case _:
-                pytest.fail(f"_dispatch has a test this reader does not know: {ast.unparse(condition)}")
-    return found.get("action"), found.get("protocol"), frozenset(keys)
-
-
 def _keys_read(body: list[ast.stmt], variable: str = "content") -> set[str]:
     """Fields read from the frame in `body`: `content.get("k")`, `content["k"]`, and the same inside the
     consumer's own methods that the frame is handed to."""
@@ -232,14 +214,14 @@ def _keys_read(body: list[ast.stmt], variable: str = "content") -> set[str]:
 
 
 def _code_actions() -> dict[Selector, set[str]]:
-    """{selector: fields read} for every branch of the consumer's dispatch, in order."""
-    dispatch = _consumer_method("_dispatch")
-    branch: ast.stmt | None = next(n for n in dispatch.body if isinstance(n, ast.If))
+    """{selector: fields its handler reads} for every row of the consumer's action table."""
+    from apps.realtime.consumers import ACTIONS
+
     actions = {}
-    while isinstance(branch, ast.If):
-        actions[_selector(branch.test)] = _keys_read(branch.body)
-        branch = branch.orelse[0] if len(branch.orelse) == 1 else None
-    assert len(actions) >= 5, "the dispatch table was not found"
+    for row in ACTIONS:
+        handler = _consumer_method(row.handler)
+        actions[(row.action, row.protocol, row.keys)] = _keys_read(handler.body, handler.args.args[1].arg)
+    assert len(actions) >= 5, "the action table was not found"
     return actions
 
 
@@ -275,14 +257,6 @@ def test_each_action_names_the_fields_the_consumer_reads() -> None:
 # --- Socket: the frames the code sends ----------------------------------------------------------
 
 
-def _sends_frames(tree: ast.Module) -> bool:
-    return any(
-        (isinstance(node, ast.ImportFrom) and node.module == "apps.notifications.push")
-        or (isinstance(node, ast.Attribute) and node.attr == "send_json")
-        for node in ast.walk(tree)
-    )
-
-
 def _frame_types(node: ast.Dict, type_keyed: bool) -> set[str]:
     """The frame types a dict literal builds: its `protocol` values, or in a frame-sending module a
     `type` without a dot; empty when it is no frame."""
@@ -308,14 +282,12 @@ def _constant_keys(node: ast.Dict) -> set[str]:
 
 @cache
 def _code_frames() -> dict[str, set[str]]:
-    """{frame type: its fields} over apps/. A `{**frame, "key": …}` adds its keys to the frames the
-    function assigned to `frame`."""
+    """{frame type: its fields} in the frames module. A `{**frame, "key": …}` adds its keys to the frames
+    the function assigned to `frame`."""
     frames: dict[str, set[str]] = defaultdict(set)
-    for path in sorted((ROOT / "apps").rglob("*.py")):
-        if "migrations" in path.parts:
-            continue
+    for path in [FRAMES]:
         tree = _tree(path)
-        type_keyed = _sends_frames(tree)
+        type_keyed = True
         scopes = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
         for node in ast.walk(tree):
             if isinstance(node, ast.Dict):
@@ -416,3 +388,15 @@ def test_every_setting_the_socket_reads_is_named() -> None:
     assert not _names(SOCKET_DOC.read_text(), read), (
         f"settings missing from docs/socket.md: {_names(SOCKET_DOC.read_text(), read)}"
     )
+
+
+def test_no_module_but_the_frames_module_builds_a_frame() -> None:
+    """Every frame is built in apps/realtime/frames.py: a dict with a `protocol` key anywhere else fails."""
+    elsewhere = []
+    for path in sorted((ROOT / "apps").rglob("*.py")):
+        if "migrations" in path.parts or path == FRAMES:
+            continue
+        for node in ast.walk(_tree(path)):
+            if isinstance(node, ast.Dict) and "protocol" in _constant_keys(node):
+                elsewhere.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert not elsewhere, f"frames built outside apps/realtime/frames.py: {elsewhere}"

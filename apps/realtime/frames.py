@@ -1,0 +1,156 @@
+"""Every frame the server sends on a socket is built here, so its shape is written once: the services
+hand over their rows, the consumer sends what comes back. docs/socket.md describes each one
+(tests/core/test_docs.py keeps the two in step).
+
+Pictures travel as the players' `picture_url` (relative when stored locally); the consumer makes the
+fields in PICTURE_FIELDS absolute with the host the socket was opened on, as REST answers do.
+"""
+
+from typing import TYPE_CHECKING, Any
+
+from apps.reservations.serializers import reservation_data
+
+if TYPE_CHECKING:  # rows only; this module runs no query
+    from apps.accounts.models import Player
+    from apps.matchmaking.models import Invitation, Matchup, Message
+    from apps.notifications.models import Notification
+    from apps.reservations.models import GameSession
+
+Frame = dict[str, Any]
+
+PICTURE_FIELDS = (
+    "inviter_profile_image",
+    "responder_profile_image",
+    "invite_sender_profile_pic",
+    "player_reserving_profile_picture",
+    "other_player_profile",
+)
+
+
+def lobby_changed(player: "Player", *, looking: bool) -> Frame:
+    """To the lobby: a player's "looking for a game" flag went on (add) or off (delete)."""
+    if looking:
+        return {"protocol": "add", "username": player.user.username, "player_id": player.pk}
+    return {"protocol": "delete", "username": player.user.username, "player_id": player.pk}
+
+
+def invited(invitation: "Invitation", inviter: "Player") -> Frame:
+    return {
+        "protocol": "invited",
+        "inviteSenderUsername": inviter.user.username,
+        "inviter_profile_image": inviter.picture_url,
+        "invitation_id": invitation.pk,
+        "inviter_player_id": inviter.pk,
+    }
+
+
+def invitation_accepted(matchup: "Matchup", *, inviter: "Player", accepter: "Player", role: str) -> Frame:
+    """To both players; `role` ("accepter" or "inviter") is the receiver's side."""
+    return {
+        "protocol": "handling_invite_response",
+        "invite_response": "ACCEPTED",
+        "matchup_id": str(matchup.pk),
+        "accepterUsername": accepter.user.username,
+        "responder_profile_image": accepter.picture_url,
+        "inviteSenderUsername": inviter.user.username,
+        "invite_sender_profile_pic": inviter.picture_url,
+        "sub_protocol": role,
+    }
+
+
+def invitation_denied(invitee: "Player") -> Frame:
+    return {
+        "protocol": "handling_invite_response",
+        "invite_response": "DENIED",
+        "accepterUsername": invitee.user.username,
+        "responder_profile_image": invitee.picture_url,
+    }
+
+
+def chat_message(
+    message: "Message", *, sender: "Player", formatted_time: str, outdated: bool, counts_as_unread: bool
+) -> Frame:
+    return {
+        "protocol": "handleMessage",
+        "matchup_id": str(message.matchup_id),
+        "message": message.body,
+        "message_id": message.pk,
+        "username": sender.user.username,
+        "sender_player_id": sender.pk,
+        "time_sent": message.time_sent.isoformat(),
+        "getFormattedTime": formatted_time,
+        "sub_protocol": "last_message_outdated" if outdated else "",
+        # The chat list's unread counter goes up only when this chat was read before.
+        "update_message_count": counts_as_unread,
+    }
+
+
+def chat_message_seen(frame: Frame) -> Frame:
+    """The same message for a socket that is looking at its chat: it does not count as unread."""
+    return {**frame, "update_message_count": False}
+
+
+def notification(note: "Notification") -> Frame:
+    sender = note.sent_by
+    return {
+        "protocol": "notification",
+        "id": note.pk,
+        "type": note.type,
+        "body": note.body,
+        "extra": note.extra,
+        "timestamp": note.timestamp.isoformat(),
+        "read": note.read,
+        "sent_by": {"id": sender.pk, "username": sender.user.username} if sender is not None else None,
+    }
+
+
+def table_busy(session: "GameSession") -> Frame:
+    """To the hall's board: a game started on a table (the session's reservation and players loaded).
+    The booking's fields are the REST Reservation shape's, flattened as the board's clients read them."""
+    booking = reservation_data(session.reservation, request=None)
+    booker, opponent = booking["player_reserving"], booking["other_player_details"]
+    return {
+        "protocol": "now_busy",
+        "changed_table_id": session.table_id,
+        "changed_table_local_id": booking["table_number"],
+        "game_session_id": session.pk,
+        "start_time": booking["start_time"],
+        "duration": booking["duration"],
+        "end_time": booking["end_time"],
+        "player_reserving_id": booker["id"] if booker else None,
+        "player_reserving_username": booker["user"]["username"] if booker else None,
+        "player_reserving_profile_picture": booker["profile_image"] if booker else None,
+        "other_player_id": opponent["id"] if opponent else None,
+        "other_player_username": opponent["user"]["username"] if opponent else None,
+        "other_player_profile": opponent["profile_image"] if opponent else None,
+    }
+
+
+def table_free(session: "GameSession") -> Frame:
+    return {
+        "protocol": "now_free",
+        "changed_table_id": session.table_id,
+        "changed_table_local_id": session.table.number,
+        "game_session_id": session.pk,
+    }
+
+
+def session_finished(session: "GameSession") -> Frame:
+    """To both players: their game is over (time to report the result)."""
+    return {"protocol": "finish session", "game_session_id": session.pk}
+
+
+def board_snapshot(hall_id: int, tables: list[dict[str, Any]]) -> Frame:
+    return {"protocol": "board_snapshot", "hall_id": hall_id, "tables": tables}
+
+
+def error(code: str, detail: str) -> Frame:
+    return {"type": "error", "error": code, "detail": detail}
+
+
+def with_absolute_pictures(frame: Frame, absolute: Any) -> Frame:
+    """The frame with its relative picture paths made absolute by `absolute(path) -> url`."""
+    relative = [key for key in PICTURE_FIELDS if isinstance(frame.get(key), str) and frame[key].startswith("/")]
+    if not relative:
+        return frame
+    return {**frame, **{key: absolute(frame[key]) for key in relative}}
