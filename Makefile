@@ -77,8 +77,9 @@ $(DEV_STAMP): requirements.txt requirements-run.txt requirements-dev.txt $(UV_ST
 install: $(DEV_STAMP)
 
 migrate: $(RUN_STAMP)
-	@case "$$DATABASE_URL" in mysql*) $(PY) -c "import MySQLdb" 2>/dev/null || \
-	  $(UV_INSTALL) "$$(grep -i '^mysqlclient' requirements.txt)";; esac
+	@case "$$DATABASE_URL" in mysql*) $(PY) -c "import MySQLdb" 2>/dev/null || { \
+	  echo "== DATABASE_URL is MySQL: installing mysqlclient"; \
+	  $(UV_INSTALL) "$$(grep -i '^mysqlclient' requirements.txt)"; };; esac
 	$(PY) manage.py migrate --noinput
 
 seed: migrate
