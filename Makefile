@@ -80,6 +80,7 @@ migrate: $(RUN_STAMP)
 	@case "$$DATABASE_URL" in mysql*) $(PY) -c "import MySQLdb" 2>/dev/null || { \
 	  echo "== DATABASE_URL is MySQL: installing mysqlclient"; \
 	  $(UV_INSTALL) "$$(grep -i '^mysqlclient' requirements.txt)"; };; esac
+	@mkdir -p var/static
 	$(PY) manage.py migrate --noinput
 
 seed: migrate

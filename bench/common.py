@@ -17,6 +17,8 @@ from datetime import time as clock
 from pathlib import Path
 from typing import Any
 
+from deploy.servers import gunicorn_command as deployed_gunicorn
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "mysql://root@127.0.0.1:3306/strikem_bench")
 BENCH_REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/8")
@@ -197,18 +199,7 @@ def access_token(username: str) -> str:
 
 def gunicorn_command(port: int) -> list[str]:
     """Gunicorn as deployed (deploy/gunicorn.conf.py), without access logs, on a loopback port."""
-    return [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "strikem.wsgi:application",
-        "--config",
-        "deploy/gunicorn.conf.py",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--access-logfile",
-        "/dev/null",
-    ]
+    return deployed_gunicorn(port, "--access-logfile", "/dev/null")
 
 
 @contextmanager

@@ -12,7 +12,9 @@ from apps.core.outage import not_found
 from apps.core.routes import route
 from apps.halls.urls import urlpatterns as halls_api
 from apps.matchmaking.urls import urlpatterns as matchmaking_api
-from apps.realtime.views import staff_board, staff_board_ticket
+from apps.notifications.urls import urlpatterns as notifications_api
+from apps.ratings.urls import urlpatterns as ratings_api
+from apps.realtime.urls import urlpatterns as realtime_pages
 from apps.reservations.urls import urlpatterns as reservations_api
 
 handler404 = "apps.core.outage.not_found"
@@ -25,11 +27,13 @@ urlpatterns = [
     route("metrics/", metrics, name="metrics"),
     route("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     route("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
-    route("staff/halls/<int:hall_id>/board/", staff_board, name="staff-board"),
-    route("staff/halls/<int:hall_id>/board/ticket/", staff_board_ticket, name="staff-board-ticket"),
+    path("staff/", include(realtime_pages)),
     path("auth/", include(auth_urlpatterns)),
     path("users/", include(users_urlpatterns)),
-    path("api/", include(accounts_api + halls_api + reservations_api + matchmaking_api)),
+    path(
+        "api/",
+        include(accounts_api + halls_api + reservations_api + ratings_api + matchmaking_api + notifications_api),
+    ),
     # Anything else under the API prefixes is the JSON 404 envelope, in development (DEBUG) too.
     re_path(r"^(api|auth|users)/", not_found),
 ]

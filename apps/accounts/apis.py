@@ -21,6 +21,7 @@ from apps.core.apis import request_user, validated
 from apps.core.parsing import BoundedJSONParser
 from apps.core.schema import DetailSerializer, ErrorSerializer
 from apps.core.throttling import ScopedThrottle
+from apps.halls.selectors import hall_ids_staffed_by
 
 
 class _Throttled:
@@ -95,7 +96,15 @@ class CurrentUserApi(APIView):
 
         A staff account without a player gets null player fields.
         """
-        return Response(serializers.CurrentUserSerializer(request.user, context={"request": request}).data)
+        user = request_user(request)
+        player = selectors.player_of(user)
+        context = {
+            "request": request,
+            "player": player,
+            "staff_halls": hall_ids_staffed_by(user),
+            "online_ids": selectors.players_online_ids([player]),
+        }
+        return Response(serializers.CurrentUserSerializer(user, context=context).data)
 
 
 class WsTicketApi(APIView):
@@ -251,7 +260,8 @@ class PlayerLocationApi(APIView):
         player = services.player_set_location(
             player=selectors.player_require(request_user(request)), latitude=data["lat"], longitude=data["lng"]
         )
-        return Response(serializers.PlayerSerializer(player, context={"request": request}).data)
+        context = {"request": request, "online_ids": selectors.players_online_ids([player])}
+        return Response(serializers.PlayerSerializer(player, context=context).data)
 
 
 class PlayerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -269,6 +279,13 @@ class PlayerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     def get_object(self) -> Player:
         return selectors.player_get(player_id=self.kwargs["pk"])
+
+    def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
+        """Every answer of this view is player shapes: their presence is read once for all of them."""
+        shown = args[0] if args else []
+        players = list(shown) if isinstance(shown, list | tuple) else [shown]
+        kwargs["context"] = {**self.get_serializer_context(), "online_ids": selectors.players_online_ids(players)}
+        return self.serializer_class(*args, **kwargs)
 
     @extend_schema(request=serializers.ProfileImageInputSerializer, responses={200: serializers.PlayerSerializer})
     def partial_update(self, request: Request, pk: str) -> Response:

@@ -1,7 +1,10 @@
+from collections.abc import Iterable
+
 from django.db.models import QuerySet
 
 from apps.accounts.exceptions import NoPlayerProfile, PlayerNotFound
 from apps.accounts.models import Player, User
+from apps.realtime.presence import presence_online_ids
 
 
 def player_list() -> QuerySet[Player]:
@@ -28,6 +31,12 @@ def player_get_by_username(username: object) -> Player:
     if player is None:
         raise PlayerNotFound()
     return player
+
+
+def players_online_ids(players: Iterable[Player | None]) -> set[int]:
+    """Which of these players have a socket open (one Redis round trip); the `online_ids` that player
+    shapes read from their serializer context."""
+    return presence_online_ids(player.pk for player in players if player is not None)
 
 
 def player_of(user: User) -> Player | None:

@@ -145,22 +145,10 @@ class SimplePlayerSerializer(serializers.ModelSerializer):
         return simple_player_data(player, self.context.get("request"))
 
 
-class _PlayerListSerializer(serializers.ListSerializer):
-    """Looks up the presence of the whole list in one Redis round trip."""
-
-    def to_representation(self, data: Any) -> list[Any]:
-        from apps.realtime.presence import presence_online_ids
-
-        players = list(data.all() if hasattr(data, "all") else data)
-        self.child.context["online_ids"] = presence_online_ids(player.pk for player in players)  # type: ignore[union-attr,index]
-        return super().to_representation(players)
-
-
 class PlayerSerializer(SimplePlayerSerializer):
     online = serializers.SerializerMethodField(help_text="Whether the player has a socket open now.")
 
     class Meta(SimplePlayerSerializer.Meta):
-        list_serializer_class = _PlayerListSerializer
         fields = [
             *SimplePlayerSerializer.Meta.fields,
             "games_played",
@@ -182,12 +170,8 @@ class PlayerSerializer(SimplePlayerSerializer):
         }
 
     def get_online(self, player: Player) -> bool:
-        from apps.realtime.presence import presence_online_ids
-
-        online_ids = self.context.get("online_ids")
-        if online_ids is None:
-            online_ids = presence_online_ids([player.pk])
-        return player.pk in online_ids
+        """From `online_ids` in the context, which the view reads (selectors.players_online_ids)."""
+        return player.pk in self.context["online_ids"]
 
     def to_representation(self, player: Player) -> dict[str, Any]:
         last_seen = player.last_seen
@@ -205,13 +189,11 @@ class PlayerSerializer(SimplePlayerSerializer):
 
 
 class CurrentUserSerializer(serializers.Serializer):
-    """CurrentUser = Player + password_is_null; staff accounts without a player get null player fields."""
+    """CurrentUser = Player + password_is_null; staff accounts without a player get null player fields.
+    The view reads the user's `player`, `staff_halls` and `online_ids` into the context."""
 
     def to_representation(self, user: User) -> dict[str, Any]:
-        from apps.accounts.selectors import player_of
-        from apps.halls.selectors import hall_ids_staffed_by
-
-        player = player_of(user)
+        player = self.context["player"]
         if player is not None:
             data = dict(PlayerSerializer(player, context=self.context).data)
         else:
@@ -227,7 +209,7 @@ class CurrentUserSerializer(serializers.Serializer):
             }
         data["password_is_null"] = not user.has_usable_password()
         data["is_staff"] = user.is_staff
-        data["staff_halls"] = hall_ids_staffed_by(user)
+        data["staff_halls"] = self.context["staff_halls"]
         return data
 
 

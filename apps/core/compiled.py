@@ -5,6 +5,11 @@ A query is written as a normal queryset with marker values in place of its param
 compiles it (for the database alias the router picks) and remembers where each marker sits in the
 parameter list. Later calls only put the real values in those places, execute, and convert the rows with
 the ORM's own converters, so the rows are exactly what `.values()` would give.
+
+Every parameter of the query must be a marker: a query with any other parameter (a constant, or a value
+computed when it is built, such as `timezone.now()`) is refused, since it would be frozen at its first
+value. The compiled form (and the converters, which belong to a connection) is kept per thread and per
+database alias, as Django keeps connections: Daphne's database threads each compile their own.
 """
 
 import threading
@@ -22,13 +27,13 @@ class CompiledValues:
         accepts: the ORM drops a comparison with an out-of-range number, and then the marker is missing."""
         self._build = build
         self._markers = markers
-        self._compiled: dict[str, tuple[str, list[Any], dict[str, list[int]], list[str], Any, Any]] = {}
-        self._lock = threading.Lock()
+        self._local = threading.local()  # .compiled: {alias: entry}, for this thread's connections
         self._model: Any = None
 
     def _entry(self) -> tuple[str, tuple[str, list[Any], dict[str, list[int]], list[str], Any, Any]]:
+        compiled: dict[str, Any] = self._local.__dict__.setdefault("compiled", {})
         alias = router.db_for_read(self._model) if self._model is not None else None
-        entry = self._compiled.get(alias) if alias is not None else None
+        entry = compiled.get(alias) if alias is not None else None
         if entry is not None and alias is not None:
             return alias, entry
         queryset = self._build(**self._markers)
@@ -40,12 +45,15 @@ class CompiledValues:
         missing = [name for name, found in places.items() if not found]
         if missing:
             raise ValueError(f"markers not found in the compiled query: {missing}")
+        marked = {index for indexes in places.values() for index in indexes}
+        frozen = [params[i] for i in range(len(params)) if i not in marked]
+        if frozen:
+            raise ValueError(f"parameters that are not markers would be frozen at their first value: {frozen}")
         names = [*query.extra_select, *query.values_select, *query.annotation_select]
         converters = compiler.get_converters([s[0] for s in compiler.select[0 : compiler.col_count]])
         entry = (sql, list(params), places, names, compiler, converters)
-        with self._lock:
-            self._compiled[alias] = entry
-            self._model = queryset.model
+        compiled[alias] = entry
+        self._model = queryset.model
         return alias, entry
 
     def __call__(self, **values: Any) -> list[dict[str, Any]]:

@@ -1,4 +1,4 @@
-"""Request ids, JSON logs and Prometheus metrics.
+"""Request ids and Prometheus metrics (the log filters and formatter are in apps/core/logs.py).
 
 Every request gets an id (the `X-Request-ID` nginx sets, or a new one), echoed in the response and put
 on every log record of that request. Metrics live in prometheus-client; with PROMETHEUS_MULTIPROC_DIR
@@ -6,15 +6,13 @@ set (production: one directory per instance shared by Gunicorn workers, Daphne a
 `/metrics` adds up every process of the instance.
 """
 
-import contextvars
-import json
-import logging
 import os
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from celery.signals import task_failure, task_retry, task_success
 from django.http import HttpRequest, HttpResponse
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -29,8 +27,8 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 
 from apps.core.db_router import reset_pin, reset_pin_to
-
-request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
+from apps.core.logs import request_id_var
+from apps.events.services import outbox_backlog
 
 HTTP_REQUESTS = Counter("strikem_http_requests_total", "HTTP requests answered.", ["method", "status"])
 HTTP_LATENCY = Histogram(
@@ -65,49 +63,10 @@ class RequestContextMiddleware:
         return response
 
 
-class RequestIdFilter(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        current = request_id_var.get()
-        if current == "-":
-            # Django logs 4xx/5xx responses after the middleware chain; the request still knows its id.
-            current = getattr(getattr(record, "request", None), "request_id", "-")
-        record.request_id = current
-        return True
-
-
-class RefusalsOnOneLine(logging.Filter):
-    """A refusal the app meant (a 4xx: another hall's page, the admin's permission denied) is logged as
-    one line; Django attaches the exception's traceback, which only a 5xx deserves."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if getattr(record, "status_code", 500) < 500:
-            record.exc_info = None
-            record.exc_text = None
-        return True
-
-
-class JsonFormatter(logging.Formatter):
-    """One JSON object per line: time, level, logger, message, request id, and the traceback if any."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        entry: dict[str, Any] = {
-            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
-            "level": record.levelname,
-            "logger": record.name,
-            "message": record.getMessage(),
-            "request_id": getattr(record, "request_id", "-"),
-        }
-        if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, default=str)
-
-
 class _OutboxBacklog:
     """Pending domain events, counted at scrape time."""
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        from apps.events.services import outbox_backlog
-
         yield GaugeMetricFamily("strikem_outbox_backlog", "Domain events not yet published.", value=outbox_backlog())
 
 
@@ -125,7 +84,6 @@ def metrics(request: HttpRequest) -> HttpResponse:
 
 def count_celery_outcomes() -> None:
     """Count task outcomes from Celery's signals (connected once, in the worker too)."""
-    from celery.signals import task_failure, task_retry, task_success
 
     def outcome(name: str) -> Callable[..., None]:
         def record(sender: Any = None, **kwargs: Any) -> None:

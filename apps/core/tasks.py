@@ -1,3 +1,5 @@
+import time
+
 from celery import shared_task
 
 from apps.core.redis import redis_client
@@ -9,7 +11,5 @@ def eta_probe(key: str, eta_timestamp: float) -> None:
 
     The baseline of the on-time benchmark: what Celery alone achieves, next to what session starts do.
     """
-    import time
-
     redis_client().rpush(key, time.time() - eta_timestamp)
     redis_client().expire(key, 3600)

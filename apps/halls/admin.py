@@ -49,6 +49,12 @@ class HallScopedAdmin(admin.ModelAdmin):
             return queryset
         return queryset.filter(**{f"{self.hall_field}__in": staffed_hall_ids(request)})
 
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        """Forms that act through a service (a walk-in, a settlement) act as the signed-in staff member."""
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.request_user = request.user  # type: ignore[attr-defined]
+        return form
+
     def get_list_filter(self, request: HttpRequest) -> Any:
         """A "by hall" (or "by table") filter offers only what the user's own rows point to."""
         return [

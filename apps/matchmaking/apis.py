@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts.models import Player
-from apps.accounts.selectors import player_get, player_get_by_username, player_require
+from apps.accounts.selectors import player_get, player_get_by_username, player_require, players_online_ids
 from apps.accounts.serializers import PlayerSerializer
 from apps.core.apis import request_user, validated
 from apps.core.throttling import ScopedThrottle
@@ -43,7 +43,8 @@ class MatchmakingListApi(APIView):
             by_location=query["filter_location"],
             limit=query["limit"],
         )
-        body = serializers.MatchmakingPlayerSerializer(players, many=True, context={"request": request}).data
+        context = {"request": request, "online_ids": players_online_ids(players)}
+        body = serializers.MatchmakingPlayerSerializer(players, many=True, context=context).data
         return Response(body)
 
 
@@ -143,7 +144,8 @@ class LobbyApi(APIView):
         player = services.lobby_set_looking(
             player=_me(request), looking=looking, auto_pair=auto_pair, toggle=looking is None and auto_pair is None
         )
-        return Response(PlayerSerializer(player, context={"request": request}).data)
+        context = {"request": request, "online_ids": players_online_ids([player])}
+        return Response(PlayerSerializer(player, context=context).data)
 
 
 class MatchupListApi(generics.GenericAPIView):

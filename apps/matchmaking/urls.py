@@ -2,7 +2,6 @@ from django.urls import URLPattern
 
 from apps.core.routes import route
 from apps.matchmaking import apis
-from apps.notifications import apis as notifications
 
 urlpatterns: list[URLPattern] = [
     route("filter-ratings/", apis.MatchmakingListApi.as_view(), name="matchmaking-list"),
@@ -16,8 +15,4 @@ urlpatterns: list[URLPattern] = [
     route("matchups/<uuid:matchup_id>/chat/", apis.ChatApi.as_view(), name="chat"),
     route("read-matchup/<uuid:matchup_id>/", apis.ReadMatchupApi.as_view(), name="read-matchup"),
     route("unread-matchups/", apis.UnreadMatchupsApi.as_view(), name="unread-matchups"),
-    route("notifications/", notifications.NotificationListApi.as_view(), name="notifications"),
-    route("notifications/<int:notification_id>/", notifications.NotificationReadApi.as_view(), name="notification"),
-    route("mark-all-read/", notifications.MarkAllReadApi.as_view(), name="mark-all-read"),
-    route("unread-notifications/", notifications.UnreadNotificationsApi.as_view(), name="unread-notifications"),
 ]

@@ -6,7 +6,7 @@ from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
-from apps.core.exceptions import DomainError
+from apps.core.admin import domain_errors_as_form_errors
 from apps.halls.admin import HallScopedAdmin
 from apps.ratings import services
 from apps.ratings.models import GameResult, ResultReport
@@ -35,7 +35,7 @@ class SettleForm(forms.ModelForm):
         if self.errors:
             return cleaned
         winner = cleaned.get("winner")
-        try:
+        with domain_errors_as_form_errors():
             self.instance = services.result_settle(
                 result_id=self.instance.pk,
                 staff_user=self.request_user,
@@ -43,8 +43,6 @@ class SettleForm(forms.ModelForm):
                 result_winner=cleaned.get("result_winner") or 0,
                 result_loser=cleaned.get("result_loser") or 0,
             )
-        except DomainError as error:
-            raise forms.ValidationError(error.detail, code=error.code) from error
         return cleaned
 
 
@@ -59,11 +57,6 @@ class GameResultAdmin(HallScopedAdmin):
     list_display = ["id", "session", "status", "winner", "loser", "tie", "result_winner", "result_loser", "final_after"]
     list_filter = ["status", "session__table__hall"]
     list_select_related = ["session__table__hall", "winner__user", "loser__user"]
-
-    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
-        form = super().get_form(request, obj, change=change, **kwargs)
-        form.request_user = request.user  # type: ignore[attr-defined]
-        return form
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         if obj is not None and obj.status == GameResult.Status.FINAL:

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from apps.accounts.models import Player, User
 from apps.accounts.services import players_lock
+from apps.halls.services import hall_staff_require
 from apps.notifications.models import Notification
 from apps.notifications.services import notification_send
 from apps.ratings import exceptions
@@ -142,7 +143,6 @@ def result_settle(
     *, result_id: int, staff_user: User, winner_id: int | None, result_winner: int, result_loser: int
 ) -> GameResult:
     """Hall staff decide a disputed (or still pending) result; `winner_id` None is a tie. Final at once."""
-    from apps.halls.services import hall_staff_require
 
     result = GameResult.objects.select_for_update().filter(pk=result_id).first()
     if result is None:

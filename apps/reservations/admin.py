@@ -9,6 +9,7 @@ from django.db.models.functions import TruncDate
 from django.http import HttpRequest
 
 from apps.accounts.models import User
+from apps.core.admin import domain_errors_as_form_errors
 from apps.core.exceptions import DomainError
 from apps.halls.admin import HallScopedAdmin
 from apps.reservations import services
@@ -29,7 +30,7 @@ class WalkInForm(forms.ModelForm):
         cleaned = super().clean() or {}
         if self.errors or self.instance.pk:
             return cleaned
-        try:
+        with domain_errors_as_form_errors():
             self.instance = services.reservation_create(
                 table=cleaned["table"],
                 start=cleaned["start_time"],
@@ -38,8 +39,6 @@ class WalkInForm(forms.ModelForm):
                 other_player=cleaned.get("other_player"),
                 created_by=self.request_user,
             )
-        except DomainError as error:
-            raise forms.ValidationError(error.detail, code=error.code) from error
         return cleaned
 
 
@@ -54,11 +53,6 @@ class ReservationAdmin(HallScopedAdmin):
     date_hierarchy = "start_time"
     list_select_related = ["table__hall", "player_reserving__user", "other_player__user"]
     raw_id_fields = ["player_reserving", "other_player"]
-
-    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
-        form = super().get_form(request, obj, change=change, **kwargs)
-        form.request_user = request.user  # type: ignore[attr-defined]
-        return form
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         # Existing bookings change only through the services (cancel from the API, end from sessions).

@@ -1,7 +1,6 @@
 from django.urls import URLPattern
 
 from apps.core.routes import route
-from apps.ratings import apis as ratings
 from apps.reservations import apis
 
 urlpatterns: list[URLPattern] = [
@@ -16,9 +15,6 @@ urlpatterns: list[URLPattern] = [
         name="hall-session",
     ),
     route("game-session/<int:session_id>/", apis.GameSessionApi.as_view(), name="game-session"),
-    route("game-session/<int:session_id>/dispute/", ratings.DisputeApi.as_view(), name="result-dispute"),
-    route("players/<int:player_id>/history/", ratings.PlayerHistoryApi.as_view(), name="player-history"),
-    route("leaderboard/", ratings.LeaderboardApi.as_view(), name="leaderboard"),
     route("top-player/", apis.TopPlayersApi.as_view(), name="top-player"),
     route("top-table/", apis.TopTablesApi.as_view(), name="top-table"),
 ]

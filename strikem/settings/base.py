@@ -1,7 +1,8 @@
-"""Settings shared by every environment.
+"""Settings shared by every environment; dev.py, test.py and prod.py build on them.
 
-Every external part is read from the environment (see .env.example). The defaults here make
-`make run` work on a bare machine: SQLite and an embedded Redis started by `manage.py runstack`.
+Every external part is read from the environment (see .env.example), each variable once. The defaults are
+safe (DEBUG off) and need no service: SQLite in var/ and the embedded Redis `manage.py runstack` starts.
+Importing settings has no side effect (`make` creates var/).
 """
 
 import ipaddress
@@ -18,7 +19,7 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 # Development-only fallback; prod.py has no default.
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="dev-only-insecure-key-change-me-0123456789abcdef")
-DEBUG = env.bool("DEBUG", default=True)
+DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 
 INSTALLED_APPS = [
@@ -96,16 +97,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.mysql":
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The embedded default is shared by the server, the worker and beat: wait for locks, write-ahead log.
-    VAR_DIR.mkdir(exist_ok=True)
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # An optional read replica (e.g. an RDS read replica); see apps/core/db_router.py for what goes there.
-if env.str("DATABASE_REPLICA_URL", default=""):
+_replica_url = env.str("DATABASE_REPLICA_URL", default="")
+if _replica_url:
     DATABASES["replica"] = {
         **DATABASES["default"],
-        **env.db("DATABASE_REPLICA_URL"),
+        **env.db_url_config(_replica_url),
         "OPTIONS": DATABASES["default"].get("OPTIONS", {}),
         "TEST": {"MIRROR": "default"},
     }
@@ -320,7 +321,6 @@ HALLS_NEAR_MAX_RADIUS_KM = 100.0
 # --- Static and media -----------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=str(VAR_DIR / "static"))
-Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)
 MEDIA_URL = env.str("MEDIA_URL", default="/media/")
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
 # Media is served by Django only where no web server or bucket does it (development, `make run`).
@@ -332,8 +332,8 @@ if AWS_STORAGE_BUCKET_NAME:
     _media_backend = "storages.backends.s3.S3Storage"
     _media_options: dict[str, object] = {
         "bucket_name": AWS_STORAGE_BUCKET_NAME,
-        "endpoint_url": env.str("AWS_ENDPOINT_URL", default="") or None,
-        "region_name": env.str("AWS_REGION", default="") or None,
+        "endpoint_url": AWS_ENDPOINT_URL or None,
+        "region_name": AWS_REGION or None,
         "custom_domain": env.str("AWS_S3_CUSTOM_DOMAIN", default="") or None,
         "querystring_auth": env.bool("AWS_QUERYSTRING_AUTH", default=False),
         "file_overwrite": False,
@@ -360,12 +360,12 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {
-        "request_id": {"()": "apps.core.observability.RequestIdFilter"},
-        "refusals_on_one_line": {"()": "apps.core.observability.RefusalsOnOneLine"},
+        "request_id": {"()": "apps.core.logs.RequestIdFilter"},
+        "refusals_on_one_line": {"()": "apps.core.logs.RefusalsOnOneLine"},
     },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
-        "json": {"()": "apps.core.observability.JsonFormatter"},
+        "json": {"()": "apps.core.logs.JsonFormatter"},
     },
     "handlers": {
         "console": {

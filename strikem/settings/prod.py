@@ -17,7 +17,6 @@ from strikem.settings.base import *  # noqa: E402,F403
 from strikem.settings.base import env  # noqa: E402
 
 DEBUG = False
-SERVE_MEDIA = env.bool("SERVE_MEDIA", default=False)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)

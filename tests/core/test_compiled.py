@@ -52,3 +52,36 @@ def test_a_marker_missing_from_the_query_is_refused() -> None:
     query = CompiledValues(lambda table_id: Reservation.objects.filter(pk__gt=0).values("id"), table_id=-993)
     with pytest.raises(ValueError, match="table_id"):
         query(table_id=1)
+
+
+def test_a_query_with_a_parameter_that_is_not_a_marker_is_refused() -> None:
+    query = CompiledValues(
+        lambda table_id: Reservation.objects.filter(table_id=table_id, start_time__gte=timezone.now()).values("id"),
+        table_id=-994,
+    )
+    with pytest.raises(ValueError, match="frozen"):
+        query(table_id=1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_each_thread_compiles_on_its_own_connection() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connections
+
+    query = CompiledValues(lambda table_id: Reservation.objects.filter(table_id=table_id).values("id"), table_id=-995)
+    table = TableFactory()
+    booked = book_directly(table, PlayerFactory(), start=timezone.now() + timedelta(hours=1))
+
+    def in_a_thread() -> tuple[list[dict], object]:
+        try:
+            rows = query(table_id=table.pk)
+            return rows, query._local.compiled["default"][4].connection
+        finally:
+            connections.close_all()
+
+    here = query(table_id=table.pk)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        there, compiled_on = pool.submit(in_a_thread).result()
+    assert here == there == [{"id": booked.pk}]
+    assert compiled_on is not query._local.compiled["default"][4].connection

