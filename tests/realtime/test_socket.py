@@ -5,6 +5,7 @@ import json
 from datetime import timedelta
 
 import pytest
+from rest_framework.test import APIClient
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.utils import timezone
@@ -32,6 +33,13 @@ async def _open(user=None, *, ticket=None, subprotocols=None, origin=None):
     communicator = WebsocketCommunicator(application, path, headers=headers, subprotocols=subprotocols)
     connected, detail = await communicator.connect(timeout=5)
     return communicator, connected, detail
+
+
+def _rest_player(viewer, player_id: int) -> dict:
+    """A player as REST shows it to `viewer`, asked on the host the test sockets use."""
+    client = APIClient(SERVER_NAME="testserver")
+    client.force_authenticate(viewer)
+    return client.get(f"/api/players/{player_id}/").json()
 
 
 async def _closed_with(communicator) -> int:
@@ -145,6 +153,9 @@ async def test_invite_accept_and_chat_between_two_sockets(players):
     )
     invited = await _frame(b, "invited")
     assert invited["inviteSenderUsername"] == inviter.user.username
+    # The same picture URL REST gives for this player (the placeholder, absolute), never null.
+    rest = await database_sync_to_async(_rest_player)(invitee.user, inviter.pk)
+    assert invited["inviter_profile_image"] == rest["profile_image"] and rest["profile_image"].startswith("http")
     assert await c.receive_nothing(timeout=0.2)
 
     await b.send_json_to(
