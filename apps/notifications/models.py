@@ -16,6 +16,14 @@ class Notification(models.Model):
         SESSION_STARTED = "GSS", "Game started"
         RESULT_FINAL = "GRF", "Result is final"
         RESULT_DISPUTED = "GRD", "Result disputed"
+        RESULT_REPORTED = "GRP", "Result to confirm"
+        GAME_SOON = "GSN", "Game starting soon"
+        TABLE_READY = "TRD", "Table ready"
+        MATCH_CALLED = "TMC", "Match called"
+        TOURNAMENT = "TRN", "Tournament news"
+        FRIEND_REQUEST = "FRQ", "Friend request"
+        FRIEND_ACCEPTED = "FRA", "Friend request accepted"
+        FRIEND_LOOKING = "FLK", "Friend looking for a game"
 
     recipient = models.ForeignKey("accounts.Player", on_delete=models.CASCADE, related_name="notifications")
     type = models.CharField(max_length=3, choices=Type.choices)
