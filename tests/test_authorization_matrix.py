@@ -129,6 +129,16 @@ REST = [
         # Players of the game reach the rule (nothing reported yet to dispute); nobody else learns it exists.
         _only({"owner": 409, "opponent": 409}, 404),
     ),
+    ("results for staff", "read", "get", "/api/poolhouses/{H}/results/", None, _only({"staff_here": 200}, 403)),
+    (
+        "game result settle",
+        "write",
+        "post",
+        "/api/poolhouses/{H}/game-sessions/{S}/result/",
+        {"winner_player": "{O}", "result_winner": 5, "result_loser": 3},
+        # The hall's staff reach the rule (the players still have time to report); nobody else may settle.
+        _only({"staff_here": 409}, 403),
+    ),
     ("hall sessions", "read", "get", "/api/poolhouses/{H}/game-sessions/", None, _only({"staff_here": 200}, 403)),
     (
         "hall session",

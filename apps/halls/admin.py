@@ -96,7 +96,7 @@ class HallPhotoInline(admin.TabularInline):
 class PoolTableInline(admin.TabularInline):
     model = PoolTable
     extra = 0
-    fields = ["number", "top", "left", "hourly_rate", "out_of_service"]
+    fields = ["number", "kind", "top", "left", "hourly_rate", "out_of_service"]
 
 
 @admin.register(PoolHouse)
@@ -124,8 +124,8 @@ class PoolHouseAdmin(HallScopedAdmin):
 
 @admin.register(PoolTable)
 class PoolTableAdmin(HallScopedAdmin):
-    list_display = ["__str__", "hall", "number", "hourly_rate", "out_of_service"]
-    list_filter = ["hall", "out_of_service"]
+    list_display = ["__str__", "hall", "number", "kind", "hourly_rate", "out_of_service"]
+    list_filter = ["hall", "kind", "out_of_service"]
     list_editable = ["out_of_service"]
     search_fields = ["hall__title", "number"]
     ordering = ["hall__title", "number"]

@@ -88,9 +88,18 @@ class HallStaff(models.Model):
         return f"{self.user} at {self.hall}"
 
 
+class TableKind(models.TextChoices):
+    """What is played on a table; a hall's price list and a waiting party's preference name these."""
+
+    POOL = "pool", "Pool"
+    SNOOKER = "snooker", "Snooker"
+    BIG_TABLE = "big_table", "Big table"
+
+
 class PoolTable(models.Model):
     hall = models.ForeignKey(PoolHouse, on_delete=models.CASCADE, related_name="tables")
     number = models.PositiveSmallIntegerField(help_text="Number of the table inside the hall.")
+    kind = models.CharField(max_length=16, choices=TableKind.choices, default=TableKind.POOL)
     top = models.DecimalField(
         max_digits=5, decimal_places=2, default=Decimal("0"), help_text="Position on the floor plan, % from the top."
     )

@@ -106,13 +106,18 @@ def time_zones_staffed_by(user: User) -> list[str]:
     return sorted(zones)
 
 
+def hall_staff_user_ids(*, hall_id: int) -> list[int]:
+    """The users who run this hall."""
+    return list(HallStaff.objects.filter(hall_id=hall_id).values_list("user_id", flat=True).order_by("user_id"))
+
+
 def user_is_hall_staff(*, user: User, hall: PoolHouse) -> bool:
     if not user.is_authenticated:
         return False
     return bool(user.is_superuser) or HallStaff.objects.filter(user=user, hall=hall).exists()
 
 
-_TABLE_FIELDS = ("id", "number", "top", "left", "out_of_service", "hourly_rate")
+_TABLE_FIELDS = ("id", "number", "kind", "top", "left", "out_of_service", "hourly_rate")
 _SESSION_FIELDS = (
     "id",
     "table_id",

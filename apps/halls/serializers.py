@@ -4,7 +4,7 @@ from django.templatetags.static import static
 from rest_framework import serializers
 
 from apps.accounts.serializers import SimplePlayerSerializer, absolute_media_url, simple_player_values
-from apps.halls.models import HallPhoto, HallRating, PoolHouse
+from apps.halls.models import HallPhoto, HallRating, PoolHouse, TableKind
 from apps.halls.selectors import TableRows
 from apps.reservations.serializers import ReservationSerializer, booking_values
 
@@ -93,6 +93,7 @@ class TableSerializer(serializers.Serializer):
 
     id = serializers.IntegerField(help_text="The table's id (the `table_id` of /tables/{table_id}/reserve/).")
     table_id = serializers.IntegerField(help_text="Number of the table inside the hall.")
+    kind = serializers.ChoiceField(choices=TableKind.choices, help_text="What is played on it.")
     free = serializers.BooleanField(help_text="Neither busy nor out of service.")
     top = serializers.FloatField(help_text="% of the floor plan from the top.")
     left = serializers.FloatField(help_text="% of the floor plan from the left.")
@@ -101,7 +102,10 @@ class TableSerializer(serializers.Serializer):
     busy_until = serializers.DateTimeField(allow_null=True, help_text="End of the running booking; null when not busy.")
     out_of_service = serializers.BooleanField(help_text="Taken out of service by the staff: not bookable.")
     hourly_rate = serializers.DecimalField(
-        max_digits=8, decimal_places=2, help_text="Price per hour in the hall's currency."
+        max_digits=8,
+        decimal_places=2,
+        help_text="The table's own price per hour, in the hall's currency; a hall's price list, where it has one, "
+        "decides instead (see the quote).",
     )
 
 
@@ -185,6 +189,7 @@ def tables_data(rows: TableRows, *, hall_id: int, request: Any) -> list[dict[str
             {
                 "id": table["id"],
                 "table_id": table["number"],
+                "kind": table["kind"],
                 "free": not out_of_service and session is None,
                 "top": float(table["top"]),
                 "left": float(table["left"]),

@@ -5,11 +5,15 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.timezone import localtime
 
 from apps.core.admin import domain_errors_as_form_errors
 from apps.halls.admin import HallScopedAdmin
 from apps.ratings import services
 from apps.ratings.models import GameResult, ResultReport
+from apps.ratings.selectors import claim_sentence
 
 
 class ResultReportInline(admin.TabularInline):
@@ -24,11 +28,19 @@ class ResultReportInline(admin.TabularInline):
 
 
 class SettleForm(forms.ModelForm):
+    """The staff's decision. For a disputed result nothing is pre-filled: both players' claims stand side
+    by side above the form (and in the reports below), and staff choose."""
+
     class Meta:
         model = GameResult
         fields = ["winner", "tie", "result_winner", "result_loser"]
 
     request_user: Any = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and self.instance.status == GameResult.Status.DISPUTED:
+            self.initial.update(winner=None, tie=False, result_winner=None, result_loser=None)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -37,7 +49,7 @@ class SettleForm(forms.ModelForm):
         winner = cleaned.get("winner")
         with domain_errors_as_form_errors():
             self.instance = services.result_settle(
-                result_id=self.instance.pk,
+                session_id=self.instance.session_id,
                 staff_user=self.request_user,
                 winner_id=None if cleaned.get("tie") else (winner.pk if winner else None),
                 result_winner=cleaned.get("result_winner") or 0,
@@ -54,9 +66,35 @@ class GameResultAdmin(HallScopedAdmin):
     form = SettleForm
     inlines = [ResultReportInline]
     raw_id_fields = ["winner"]
-    list_display = ["id", "session", "status", "winner", "loser", "tie", "result_winner", "result_loser", "final_after"]
+    readonly_fields = ["claims"]
+    fields = ["claims", "winner", "tie", "result_winner", "result_loser"]
+    list_display = [
+        "id",
+        "session",
+        "status",
+        "winner",
+        "loser",
+        "tie",
+        "result_winner",
+        "result_loser",
+        "becomes_final",
+    ]
     list_filter = ["status", "session__table__hall"]
     list_select_related = ["session__table__hall", "winner__user", "loser__user"]
+
+    @admin.display(description="becomes final")
+    def becomes_final(self, result: GameResult) -> str:
+        """A disputed result never finalises by itself: it waits for the staff."""
+        if result.status == GameResult.Status.DISPUTED:
+            return "waits for the staff"
+        if result.status == GameResult.Status.FINAL:
+            return "final"
+        return f"by itself at {localtime(result.final_after):%Y-%m-%d %H:%M}, unless disputed"
+
+    @admin.display(description="the players' claims")
+    def claims(self, result: GameResult) -> str:
+        lines = [claim_sentence(report) for report in result.reports.select_related("reporter__user", "winner__user")]
+        return format_html_join(mark_safe("<br>"), "{}", ((line,) for line in lines)) if lines else "no report yet"
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         if obj is not None and obj.status == GameResult.Status.FINAL:

@@ -7,10 +7,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts.exceptions import NotYourPlayer
-from apps.accounts.selectors import player_get, player_require
+from apps.accounts.selectors import player_get, player_of, player_require
 from apps.core.apis import request_user, validated
-from apps.halls.selectors import hall_from_query
+from apps.halls.selectors import hall_from_query, hall_get
+from apps.halls.services import hall_staff_require
 from apps.ratings import selectors, serializers, services
+from apps.reservations.selectors import session_of_hall
 
 
 class PlayerHistoryApi(APIView):
@@ -23,8 +25,10 @@ class PlayerHistoryApi(APIView):
         At most 200; pending and disputed results are listed too.
         """
         player = player_get(player_id=player_id)
-        results = selectors.results_of_player(player=player)[:200]
-        return Response(serializers.HistorySerializer(results, many=True, context={"request": request}).data)
+        viewer = request_user(request)
+        results = selectors.results_of_player(player=player, viewer=viewer)[:200]
+        context = {"request": request, "viewer_player": player_of(viewer)}
+        return Response(serializers.HistorySerializer(results, many=True, context=context).data)
 
     @extend_schema(request=serializers.ReportInputSerializer, responses={201: serializers.HistorySerializer})
     def post(self, request: Request, player_id: str) -> Response:
@@ -47,7 +51,7 @@ class PlayerHistoryApi(APIView):
             result_winner=data["result_winner"],
             result_loser=data["result_loser"],
         )
-        body = serializers.HistorySerializer(result, context={"request": request}).data
+        body = serializers.HistorySerializer(result, context={"request": request, "viewer_player": me}).data
         return Response(body, status=status.HTTP_201_CREATED)
 
 
@@ -58,15 +62,17 @@ class DisputeApi(APIView):
 
         Possible while the result rests on their single report; the hall's staff then settle it.
         """
-        result = services.result_dispute(session_id=int(session_id), player=player_require(request_user(request)))
-        return Response(serializers.HistorySerializer(result, context={"request": request}).data)
+        me = player_require(request_user(request))
+        result = services.result_dispute(session_id=int(session_id), player=me)
+        return Response(serializers.HistorySerializer(result, context={"request": request, "viewer_player": me}).data)
 
 
 class LeaderboardApi(generics.GenericAPIView):
     """Players ranked by rating, paged.
 
     `scope` is `global`, `hall` (players who played at `hall`) or `around` (one page: the players just
-    above and below me); every scope answers in the paged shape. `rank` is the global position.
+    above and below me); every scope answers in the paged shape. `rank` is the position within the scope
+    (the global one for `around`).
     """
 
     serializer_class = serializers.LeaderboardRowSerializer
@@ -88,8 +94,45 @@ class LeaderboardApi(generics.GenericAPIView):
             players_qs = selectors.leaderboard_global()
         page: list[Any] = list(self.paginate_queryset(players_qs) or [])
         if page:
-            # Ranks are global positions (so the hall board shows where its players stand overall).
-            start = selectors.player_rank(player=page[0])
+            # Ranks are positions within the scope: the hall's best player is 1 on the hall's board.
+            start = selectors.player_rank(player=page[0], among=players_qs)
             for offset, player in enumerate(page):
                 player.rank = start + offset
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+class HallResultsApi(APIView):
+    @extend_schema(responses={200: serializers.HistorySerializer(many=True)})
+    def get(self, request: Request, hall_id: str) -> Response:
+        """Results waiting for the hall's staff (hall staff).
+
+        The disputed results of the hall's games, oldest first, each with both players' claims.
+        """
+        hall = hall_get(hall_id=hall_id)
+        hall_staff_require(user=request_user(request), hall=hall)
+        results = selectors.results_for_staff(hall=hall)[:200]
+        return Response(serializers.HistorySerializer(results, many=True, context={"request": request}).data)
+
+
+class SettleResultApi(APIView):
+    @extend_schema(request=serializers.SettleInputSerializer, responses={200: serializers.HistorySerializer})
+    def post(self, request: Request, hall_id: str, session_id: str) -> Response:
+        """Settle a game's result (hall staff).
+
+        For a finished game of the hall whose players disagree, or whose time to report has run out; not
+        while a report waits for the opponent's confirmation. `tie: true` is a draw, otherwise
+        `winner_player` names the winner. Final at once: ratings move.
+        """
+        hall = hall_get(hall_id=hall_id)
+        user = request_user(request)
+        hall_staff_require(user=user, hall=hall)
+        data = validated(serializers.SettleInputSerializer, request.data)
+        session = session_of_hall(hall=hall, session_id=session_id)
+        result = services.result_settle(
+            session_id=session.pk,
+            staff_user=user,
+            winner_id=None if data["tie"] else data.get("winner_player"),
+            result_winner=data["result_winner"],
+            result_loser=data["result_loser"],
+        )
+        return Response(serializers.HistorySerializer(result, context={"request": request}).data)

@@ -36,3 +36,23 @@ class NothingToDispute(ResultError):
     code = "NOTHING_TO_DISPUTE"
     status_code = status.HTTP_409_CONFLICT
     default_detail = "There is no pending report from your opponent to dispute."
+
+
+class AlreadyDisputed(ResultError):
+    code = "ALREADY_DISPUTED"
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "This result is already disputed; the hall's staff will settle it."
+
+
+class AwaitingOpponent(ResultError):
+    code = "RESULT_AWAITING_OPPONENT"
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = (
+        "The opponent may still confirm or dispute this result; settle it once they have, or once their time is up."
+    )
+
+
+class AwaitingReports(ResultError):
+    code = "RESULT_AWAITING_REPORTS"
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The players have not reported yet; settle it once they disagree, or once their time is up."

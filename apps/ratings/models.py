@@ -46,17 +46,18 @@ class GameResult(models.Model):
 
     @property
     def points_given(self) -> int:
-        """Rating points the winner gained (rounded), 0 before the result is final."""
+        """The winner's shown points (the rounded rating) gained, 0 before the result is final. Differences of
+        rounded ratings, so a player's history adds up to the change of their shown points."""
         if self.winner_rating_after is None or self.winner_rating_before is None:
             return 0
-        return round(self.winner_rating_after - self.winner_rating_before)
+        return round(self.winner_rating_after) - round(self.winner_rating_before)
 
     @property
     def penalty_points(self) -> int:
-        """Rating points the loser lost (rounded, positive), 0 before the result is final."""
+        """The loser's shown points lost (positive), 0 before the result is final."""
         if self.loser_rating_after is None or self.loser_rating_before is None:
             return 0
-        return round(self.loser_rating_before - self.loser_rating_after)
+        return round(self.loser_rating_before) - round(self.loser_rating_after)
 
 
 class ResultReport(models.Model):

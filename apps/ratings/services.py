@@ -14,12 +14,15 @@ from django.utils import timezone
 
 from apps.accounts.models import Player, User
 from apps.accounts.services import players_lock
+from apps.halls.selectors import hall_staff_user_ids
 from apps.halls.services import hall_staff_require
 from apps.notifications.models import Notification
 from apps.notifications.services import notification_send
 from apps.ratings import exceptions
 from apps.ratings.glicko import Rating, rate_game
 from apps.ratings.models import GameResult, ResultReport
+from apps.realtime import frames
+from apps.realtime.push import push_to_hall_board, push_to_user
 from apps.reservations.exceptions import SessionNotFound
 from apps.reservations.models import GameSession
 from apps.reservations.selectors import reservation_players
@@ -54,20 +57,26 @@ def _participants(session: GameSession, player: Player) -> tuple[Player, Player]
 def _claim(
     me: Player, opponent: Player, winner_id: int, loser_id: int, result_winner: int, result_loser: int
 ) -> tuple[int | None, bool]:
-    """Validate a claimed outcome; returns (winner id or None, tie)."""
-    ids = {me.pk, opponent.pk}
+    """Validate a player's claimed outcome; returns (winner id or None, tie)."""
     if not (0 <= result_winner <= MAX_FRAMES and 0 <= result_loser <= MAX_FRAMES):
         raise exceptions.ResultError(f"Scores are whole numbers from 0 to {MAX_FRAMES}.")
     if winner_id == loser_id:
-        # The web client reports a tie as winner = loser = the opponent's id; either player's id is accepted.
-        if winner_id not in ids:
-            raise exceptions.ResultError("A tie names one of the two players of the game.")
+        # The web client reports a tie as winner = loser = the opponent's id (never oneself).
+        if winner_id != opponent.pk:
+            raise exceptions.ResultError("A draw names your opponent as both winner and loser.")
         return None, True
-    if {winner_id, loser_id} != ids:
+    return _decided(me, opponent, winner_id, loser_id, result_winner, result_loser), False
+
+
+def _decided(
+    first: Player, second: Player, winner_id: int, loser_id: int, result_winner: int, result_loser: int
+) -> int:
+    """A won game between these two players: the winner's id."""
+    if {winner_id, loser_id} != {first.pk, second.pk}:
         raise exceptions.ResultError("Winner and loser must be the two players of this game.")
     if result_winner < result_loser:
         raise exceptions.ResultError("The winner cannot have fewer frames than the loser.")
-    return winner_id, False
+    return winner_id
 
 
 def _copy_claim(result: GameResult, report: ResultReport, players: list[Player]) -> None:
@@ -80,44 +89,70 @@ def _copy_claim(result: GameResult, report: ResultReport, players: list[Player])
     result.result_winner, result.result_loser = report.result_winner, report.result_loser
 
 
+def _result_of(session: GameSession) -> GameResult:
+    result, _ = GameResult.objects.get_or_create(
+        session=session,
+        defaults={"final_after": timezone.now() + timedelta(hours=settings.RESULT_SINGLE_REPORT_HOURS)},
+    )
+    return result
+
+
+def _claim_text(reporter: Player, report: ResultReport, players: list[Player]) -> str:
+    if report.tie:
+        return f"{reporter.user.username} reported a draw, {report.result_winner}-{report.result_loser}"
+    winner = next(p for p in players if p.pk == report.winner_id)
+    return f"{reporter.user.username} reported: {winner.user.username} won {report.result_winner}-{report.result_loser}"
+
+
 @transaction.atomic
 def result_report(
     *, session_id: int, reporter: Player, winner_id: int, loser_id: int, result_winner: int, result_loser: int
 ) -> GameResult:
-    """A player reports a finished game. Two agreeing reports make it final; disagreeing ones go to staff."""
+    """A player reports a finished game. Two agreeing reports make it final; disagreeing ones go to staff.
+
+    The first report asks the opponent to confirm or dispute (a notification). A player who disputed the
+    opponent's report without a claim of their own may still make one: it replaces the bare dispute, and
+    if it agrees with the opponent's report the result is final after all.
+    """
     session = _locked_session(session_id)
     me, opponent = _participants(session, reporter)
     if session.ended_at is None:
         raise exceptions.SessionNotFinished()
     claimed_winner, tie = _claim(me, opponent, winner_id, loser_id, result_winner, result_loser)
-    result, _ = GameResult.objects.get_or_create(
-        session=session,
-        defaults={"final_after": timezone.now() + timedelta(hours=settings.RESULT_SINGLE_REPORT_HOURS)},
-    )
+    result = _result_of(session)
     if result.status == GameResult.Status.FINAL:
         raise exceptions.ResultAlreadyFinal()
-    if result.reports.filter(reporter=me).exists():
+    claim = {"winner_id": claimed_winner, "tie": tie, "result_winner": result_winner, "result_loser": result_loser}
+    mine = result.reports.filter(reporter=me).first()
+    if mine is not None and not mine.disputes:
         raise exceptions.AlreadyReported()
-    report = ResultReport.objects.create(
-        result=result,
-        reporter=me,
-        winner_id=claimed_winner,
-        tie=tie,
-        result_winner=result_winner,
-        result_loser=result_loser,
-    )
+    if mine is None:
+        report = ResultReport.objects.create(result=result, reporter=me, **claim)
+    else:
+        report = mine
+        for field, value in {**claim, "disputes": False}.items():
+            setattr(report, field, value)
+        report.save()
     players = session_players(session)
-    reports = list(result.reports.all())
-    if len(reports) == 1:
+    theirs = result.reports.exclude(pk=report.pk).first()
+    if theirs is None:
         _copy_claim(result, report, players)
         result.save()
+        notification_send(
+            recipient=opponent,
+            type=Notification.Type.RESULT_REPORTED,
+            body=f"{_claim_text(me, report, players)}. Confirm or dispute.",
+            extra=str(session.pk),
+            sent_by=me,
+        )
         return result
-    if reports[0].agrees_with(reports[1]):
+    if report.agrees_with(theirs):
         _copy_claim(result, report, players)
         return _finalize(result)
-    result.status = GameResult.Status.DISPUTED
-    result.save(update_fields=["status"])
-    _tell_disputed(result, players)
+    if result.status != GameResult.Status.DISPUTED:
+        result.status = GameResult.Status.DISPUTED
+        result.save(update_fields=["status"])
+        _tell_disputed(result, session, players)
     return result
 
 
@@ -127,36 +162,53 @@ def result_dispute(*, session_id: int, player: Player) -> GameResult:
     session = _locked_session(session_id)
     me, _opponent = _participants(session, player)
     result = GameResult.objects.filter(session=session).first()
-    if result is None or result.status != GameResult.Status.PENDING:
+    if result is None:
         raise exceptions.NothingToDispute()
+    if result.status == GameResult.Status.DISPUTED:
+        raise exceptions.AlreadyDisputed()
+    if result.status == GameResult.Status.FINAL:
+        raise exceptions.ResultAlreadyFinal()
     if result.reports.filter(reporter=me).exists():
-        raise exceptions.AlreadyReported()
+        raise exceptions.AlreadyReported("You reported this game yourself; there is nothing of yours to dispute.")
     ResultReport.objects.create(result=result, reporter=me, disputes=True)
     result.status = GameResult.Status.DISPUTED
     result.save(update_fields=["status"])
-    _tell_disputed(result, session_players(session))
+    _tell_disputed(result, session, session_players(session))
     return result
 
 
 @transaction.atomic
 def result_settle(
-    *, result_id: int, staff_user: User, winner_id: int | None, result_winner: int, result_loser: int
+    *, session_id: int, staff_user: User, winner_id: int | None, result_winner: int, result_loser: int
 ) -> GameResult:
-    """Hall staff decide a disputed (or still pending) result; `winner_id` None is a tie. Final at once."""
+    """Hall staff decide the result of a finished game of their hall; `winner_id` None is a draw. Final at once.
 
-    result = GameResult.objects.select_for_update().filter(pk=result_id).first()
-    if result is None:
-        raise exceptions.ResultError("No such result.", code="RESULT_NOT_FOUND", status_code=404)
-    session = _locked_session(result.session_id)
+    Staff step in when the players disagree, or when the time to report has run out; never while a
+    report still waits for the opponent's confirmation, nor before the players have had the chance.
+    """
+    session = _locked_session(session_id)
     hall_staff_require(user=staff_user, hall=session.table.hall)
+    if session.ended_at is None:
+        raise exceptions.SessionNotFinished()
+    players = session_players(session)
+    if len(players) < 2:
+        raise exceptions.NeedsTwoPlayers()
+    result = GameResult.objects.select_for_update().filter(session=session).first()
+    now = timezone.now()
+    if result is None:
+        if now < session.ended_at + timedelta(hours=settings.RESULT_SINGLE_REPORT_HOURS):
+            raise exceptions.AwaitingReports()
+        result = _result_of(session)
     if result.status == GameResult.Status.FINAL:
         raise exceptions.ResultAlreadyFinal()
-    players = session_players(session)
+    if result.status == GameResult.Status.PENDING and result.final_after > now and result.reports.exists():
+        raise exceptions.AwaitingOpponent()
     if winner_id is None:
         claimed_winner, tie = None, True
     else:
         loser_id = next((p.pk for p in players if p.pk != winner_id), winner_id)
-        claimed_winner, tie = _claim(players[0], players[1], winner_id, loser_id, result_winner, result_loser)
+        claimed_winner = _decided(players[0], players[1], winner_id, loser_id, result_winner, result_loser)
+        tie = False
     settlement = ResultReport(winner_id=claimed_winner, tie=tie, result_winner=result_winner, result_loser=result_loser)
     _copy_claim(result, settlement, players)
     result.settled_by = staff_user
@@ -164,13 +216,22 @@ def result_settle(
 
 
 def _finalize(result: GameResult) -> GameResult:
-    """Apply a decided result: Glicko-2 for both players, counters, notifications. Caller holds the locks."""
+    """Apply a decided result: Glicko-2 for both players, counters, notifications. Caller holds the locks.
+
+    The points recorded are the change of each player's shown points (the rounded rating), so a player's
+    history adds up to their rating change. In a draw the player who gained is listed first (`winner`).
+    The result carries the players as they are afterwards.
+    """
     assert result.winner_id is not None and result.loser_id is not None
     locked = players_lock(Player.objects.filter(pk__in=[result.winner_id, result.loser_id]))
     winner, loser = locked[result.winner_id], locked[result.loser_id]
     before_winner = Rating(winner.rating, winner.rating_deviation, winner.rating_volatility)
     before_loser = Rating(loser.rating, loser.rating_deviation, loser.rating_volatility)
     after_winner, after_loser = rate_game(before_winner, before_loser, 0.5 if result.tie else 1.0)
+    if result.tie and after_winner.rating < before_winner.rating:
+        winner, loser = loser, winner
+        before_winner, before_loser = before_loser, before_winner
+        after_winner, after_loser = after_loser, after_winner
 
     met_before = (
         GameResult.objects.filter(status=GameResult.Status.FINAL)
@@ -188,12 +249,13 @@ def _finalize(result: GameResult) -> GameResult:
     if not result.tie:
         Player.objects.filter(pk=winner.pk).update(games_won=F("games_won") + 1)
 
+    result.winner, result.loser = (Player.objects.select_related("user").get(pk=p.pk) for p in (winner, loser))
     result.winner_rating_before, result.winner_rating_after = before_winner.rating, after_winner.rating
     result.loser_rating_before, result.loser_rating_after = before_loser.rating, after_loser.rating
     result.status = GameResult.Status.FINAL
     result.finalized_at = timezone.now()
     result.save()
-    for recipient, other in ((winner, loser), (loser, winner)):
+    for recipient, other in ((result.winner, result.loser), (result.loser, result.winner)):
         notification_send(
             recipient=recipient,
             type=Notification.Type.RESULT_FINAL,
@@ -204,7 +266,8 @@ def _finalize(result: GameResult) -> GameResult:
     return result
 
 
-def _tell_disputed(result: GameResult, players: list[Player]) -> None:
+def _tell_disputed(result: GameResult, session: GameSession, players: list[Player]) -> None:
+    """Both players are told; the hall's staff see it on their sockets and on the live board."""
     for recipient in players:
         other = next((p for p in players if p.pk != recipient.pk), recipient)
         notification_send(
@@ -214,6 +277,16 @@ def _tell_disputed(result: GameResult, players: list[Player]) -> None:
             extra=str(result.session_id),
             sent_by=other,
         )
+    hall_id = session.table.hall_id
+    staff_ids = hall_staff_user_ids(hall_id=hall_id)
+    frame = frames.result_disputed(session, players)
+
+    def announce() -> None:
+        push_to_hall_board(hall_id, frame)
+        for user_id in staff_ids:
+            push_to_user(user_id, frame)
+
+    transaction.on_commit(announce)
 
 
 def results_finalize_due() -> int:

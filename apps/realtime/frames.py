@@ -140,6 +140,17 @@ def session_finished(session: "GameSession") -> Frame:
     return {"protocol": "finish session", "game_session_id": session.pk}
 
 
+def result_disputed(session: "GameSession", players: "list[Player]") -> Frame:
+    """To the hall's staff (their sockets and the live board): a game's result waits for them."""
+    return {
+        "protocol": "result_disputed",
+        "hall_id": session.table.hall_id,
+        "game_session_id": session.pk,
+        "changed_table_local_id": session.table.number,
+        "usernames": [player.user.username for player in players],
+    }
+
+
 def board_snapshot(hall_id: int, tables: list[dict[str, Any]]) -> Frame:
     return {"protocol": "board_snapshot", "hall_id": hall_id, "tables": tables}
 

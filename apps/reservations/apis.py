@@ -19,7 +19,7 @@ from apps.halls.models import PoolHouse
 from apps.halls.selectors import hall_from_query, hall_get
 from apps.halls.services import hall_staff_require
 from apps.reservations import selectors, serializers, services
-from apps.reservations.exceptions import InvalidOpponent, ReservationError
+from apps.reservations.exceptions import InvalidOpponent
 
 
 class TableReserveApi(APIView):
@@ -153,9 +153,9 @@ class HallSessionDetailApi(APIView):
         """
         hall = hall_get(hall_id=hall_id)
         hall_staff_require(user=request_user(request), hall=hall)
-        if not selectors.sessions_of_hall(hall=hall).filter(pk=int(session_id)).exists():
-            raise ReservationError("No such game session in this hall.", code="SESSION_NOT_FOUND", status_code=404)
-        session = services.session_end_by_staff(session_id=int(session_id), staff_user=request_user(request))
+        found = selectors.session_of_hall(hall=hall, session_id=session_id)
+        services.session_end_by_staff(session_id=found.pk, staff_user=request_user(request))
+        session = selectors.session_of_hall(hall=hall, session_id=found.pk)
         return Response(serializers.StaffSessionSerializer(session, context={"request": request}).data)
 
 

@@ -59,19 +59,32 @@ def reservations_of_hall(*, hall: PoolHouse, day: date | None = None) -> QuerySe
 def sessions_of_hall(*, hall: PoolHouse) -> QuerySet[GameSession]:
     since = timezone.now() - timedelta(days=1)
     return (
-        GameSession.objects.filter(table__hall=hall)
+        _sessions()
+        .filter(table__hall=hall)
         .filter(Q(ended_at__isnull=True) | Q(ended_at__gte=since))
-        .select_related("table", "reservation__player_reserving__user", "reservation__other_player__user")
         .order_by("-started_at")
     )
+
+
+def session_of_hall(*, hall: PoolHouse, session_id: int | str) -> GameSession:
+    """A game session played at this hall; any other is SESSION_NOT_FOUND."""
+    try:
+        return _sessions().get(table__hall=hall, pk=int(session_id))
+    except (ValueError, GameSession.DoesNotExist) as exc:
+        raise SessionNotFound("No such game session in this hall.") from exc
+
+
+def _sessions() -> QuerySet[GameSession]:
+    """Sessions with what their shape shows: table, hall, both players, the result and its reports."""
+    return GameSession.objects.select_related(
+        "table__hall", "reservation__player_reserving__user", "reservation__other_player__user", "result"
+    ).prefetch_related("result__reports")
 
 
 def session_of_player(*, session_id: int | str, player: Player) -> GameSession:
     """A session the player played in; anybody else is told it does not exist."""
     try:
-        session = GameSession.objects.select_related(
-            "table__hall", "reservation__player_reserving__user", "reservation__other_player__user"
-        ).get(pk=int(session_id))
+        session = _sessions().get(pk=int(session_id))
     except (ValueError, GameSession.DoesNotExist) as exc:
         raise SessionNotFound() from exc
     if player.pk not in (session.reservation.player_reserving_id, session.reservation.other_player_id):

@@ -1,5 +1,5 @@
 import datetime as dt
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from rest_framework import serializers
@@ -189,6 +189,20 @@ class TopTableSerializer(serializers.Serializer):
     currency = serializers.CharField(help_text="ISO 4217 code of the hall's prices.")
 
 
+def result_status(session: GameSession) -> str:
+    """Where a session's result stands (its result and reports loaded; see GameSessionSerializer)."""
+    if session.ended_at is None:
+        return "playing"
+    if session.reservation.player_reserving_id is None or session.reservation.other_player_id is None:
+        return "none"
+    result = getattr(session, "result", None)
+    if result is None or not result.reports.all():
+        return "awaiting_reports" if result is None or result.status != "final" else "final"
+    if result.status == "pending":
+        return "awaiting_opponent"
+    return str(result.status)
+
+
 class GameSessionSerializer(serializers.ModelSerializer):
     """GET /api/game-session/{id}/ for one of its players."""
 
@@ -204,6 +218,16 @@ class GameSessionSerializer(serializers.ModelSerializer):
     hall = serializers.IntegerField(source="table.hall_id", read_only=True, help_text="The hall's id.")
     opponent_username = serializers.SerializerMethodField(
         help_text="Username of the other player of the session (null when there is none)."
+    )
+    result_status = serializers.SerializerMethodField(
+        help_text=(
+            "Where the game's result stands: `playing`, `awaiting_reports` (nobody has reported), "
+            "`awaiting_opponent` (one player has reported, the other may confirm or dispute), `disputed` "
+            "(the hall's staff settle it), `final`; `none` for a game without two players."
+        )
+    )
+    reported_by_me = serializers.SerializerMethodField(
+        help_text="Whether the asking player has reported this game's result (false for staff)."
     )
 
     class Meta:
@@ -221,6 +245,8 @@ class GameSessionSerializer(serializers.ModelSerializer):
             "opponent_username",
             "minutes_played",
             "cost",
+            "result_status",
+            "reported_by_me",
         ]
         extra_kwargs = {
             "minutes_played": {"help_text": "Minutes played; null while the game runs."},
@@ -230,6 +256,16 @@ class GameSessionSerializer(serializers.ModelSerializer):
     def get_players(self, session: GameSession) -> list[dict[str, Any]]:
         players = reservation_players(session.reservation)
         return list(SimplePlayerSerializer(players, many=True, context=self.context).data)
+
+    def get_result_status(self, session: GameSession) -> str:
+        return result_status(session)
+
+    def get_reported_by_me(self, session: GameSession) -> bool:
+        viewer = self.context.get("player")
+        result = getattr(session, "result", None)
+        if viewer is None or result is None:
+            return False
+        return any(report.reporter_id == viewer.pk and not report.disputes for report in result.reports.all())
 
     def get_end_time(self, session: GameSession) -> str:
         return (session.ended_at or session.reservation.end_time).isoformat()
@@ -244,13 +280,44 @@ class GameSessionSerializer(serializers.ModelSerializer):
 
 
 class StaffSessionSerializer(GameSessionSerializer):
+    """What the staff see of a session: beside the booked times, when the table really went busy and free."""
+
     table_id = serializers.IntegerField(
         source="table.number", read_only=True, help_text="Number of the table inside the hall."
     )
+    booked_start_time = serializers.DateTimeField(
+        source="reservation.start_time", read_only=True, help_text="The booked start."
+    )
+    booked_end_time = serializers.SerializerMethodField(help_text="The booked end (start + the booked minutes).")
+    started_at = serializers.DateTimeField(
+        source="start_processed_at", read_only=True, help_text="When the table really went busy."
+    )
+    ended_at = serializers.DateTimeField(
+        source="end_processed_at", read_only=True, help_text="When the table really went free; null while playing."
+    )
+    late_start_seconds = serializers.SerializerMethodField(
+        help_text="How many seconds after the booked start the table went busy (0 when on time)."
+    )
 
     class Meta(GameSessionSerializer.Meta):
-        fields = [*GameSessionSerializer.Meta.fields, "table_id", "ended_early"]
+        fields = [
+            *GameSessionSerializer.Meta.fields,
+            "table_id",
+            "ended_early",
+            "booked_start_time",
+            "booked_end_time",
+            "started_at",
+            "ended_at",
+            "late_start_seconds",
+        ]
         extra_kwargs = {
             **GameSessionSerializer.Meta.extra_kwargs,
             "ended_early": {"help_text": "Ended before its booked end (by the staff or a cancelling booker)."},
         }
+
+    def get_booked_end_time(self, session: GameSession) -> str:
+        booked = session.reservation
+        return _DATETIME.to_representation(booked.start_time + timedelta(minutes=booked.duration))
+
+    def get_late_start_seconds(self, session: GameSession) -> int:
+        return max(0, round((session.start_processed_at - session.reservation.start_time).total_seconds()))

@@ -102,6 +102,13 @@ def _check_table_free(table: PoolTable, start: datetime, end: datetime) -> None:
     )
     if clash is not None:
         zone = ZoneInfo(hall.time_zone)
+        free_from = (clash.end_time + buffer).astimezone(zone)
+        if clash.end_time < clash.start_time + timedelta(minutes=clash.duration):
+            # A game ended early: the slot is open from its real end, once the table is tidied.
+            raise exceptions.TableAlreadyBooked(
+                f"Table {table.number}'s game ended at {clash.end_time.astimezone(zone):%H:%M}; it is free "
+                f"from {free_from:%H:%M} ({hall.time_zone}), after {hall.cleaning_buffer_minutes} minutes to tidy up."
+            )
         raise exceptions.TableAlreadyBooked(
             f"Table {table.number} is booked {clash.start_time.astimezone(zone):%Y-%m-%d %H:%M}-"
             f"{clash.end_time.astimezone(zone):%H:%M} ({hall.time_zone}), "
