@@ -37,8 +37,9 @@ def _static_url(path: str) -> str:
 
 
 def viewer_id(request: Any) -> int | None:
+    """Who asks: a user's id as a number (a stateless token's user carries it as the token's string claim)."""
     viewer = getattr(request, "user", None)
-    return viewer.pk if viewer is not None and viewer.is_authenticated else None
+    return int(viewer.pk) if viewer is not None and viewer.is_authenticated else None
 
 
 # The shapes are built by plain functions: lists of tables, chats and players nest these per row, and

@@ -7,6 +7,7 @@ so staff of hall A never see, open or pick anything of hall B.
 from typing import Any
 
 from django.contrib import admin
+from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
@@ -14,6 +15,12 @@ from django.utils.html import format_html
 
 from apps.halls.models import HallPhoto, HallRating, HallStaff, PoolHouse, PoolTable
 from apps.halls.selectors import hall_ids_staffed_by
+from apps.halls.snapshot import snapshot_invalidate
+
+
+def _tables_changed(hall_id: int) -> None:
+    """After the admin's transaction: the hall's stored table list is stale."""
+    transaction.on_commit(lambda: snapshot_invalidate(hall_id))
 
 
 def staffed_hall_ids(request: HttpRequest) -> list[int]:
@@ -117,6 +124,11 @@ class PoolHouseAdmin(HallScopedAdmin):
     def _hall_id_of(self, obj: Model) -> int | None:
         return obj.pk
 
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        """The tables are edited inline here too."""
+        super().save_related(request, form, formsets, change)
+        _tables_changed(form.instance.pk)
+
     @admin.display(description="live board")
     def live_board(self, hall: PoolHouse) -> str:
         return format_html('<a href="{}">open</a>', reverse("staff-board", kwargs={"hall_id": hall.pk}))
@@ -129,6 +141,20 @@ class PoolTableAdmin(HallScopedAdmin):
     list_editable = ["out_of_service"]
     search_fields = ["hall__title", "number"]
     ordering = ["hall__title", "number"]
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        _tables_changed(obj.hall_id)
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        super().delete_model(request, obj)
+        _tables_changed(obj.hall_id)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        halls = set(queryset.values_list("hall_id", flat=True))
+        super().delete_queryset(request, queryset)
+        for hall_id in halls:
+            _tables_changed(hall_id)
 
 
 @admin.register(HallPhoto)

@@ -2,7 +2,8 @@
 
 from typing import Any
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from django.http import HttpResponse, HttpResponseNotModified
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticatedOrReadOnly
@@ -12,9 +13,10 @@ from rest_framework.views import APIView
 from rest_framework_simplejwt.authentication import JWTStatelessUserAuthentication
 
 from apps.accounts.selectors import player_require
+from apps.accounts.serializers import viewer_id
 from apps.core.apis import request_user, validated
 from apps.core.parsing import BoundedJSONParser
-from apps.halls import selectors, serializers, services
+from apps.halls import selectors, serializers, services, snapshot
 
 
 class PoolHouseListApi(APIView):
@@ -60,19 +62,40 @@ class HallTablesApi(APIView):
     # (so a player sees their own email in a booking), and it is the hot path of the hall page.
     authentication_classes = [JWTStatelessUserAuthentication]
 
-    @extend_schema(responses={200: serializers.TableSerializer(many=True)})
-    def get(self, request: Request, hall_id: str) -> Response:
+    @extend_schema(
+        responses={
+            200: serializers.TableSerializer(many=True),
+            304: OpenApiResponse(description="Not modified: the If-None-Match ETag is still current."),
+        }
+    )
+    def get(self, request: Request, hall_id: str) -> HttpResponse:
         """The hall's tables and their state now.
 
         Each table is free, busy (with the running booking) or out of service. The token is optional; with
-        one, the caller sees their own email in a booking.
+        one, the caller sees their own email in a booking. The answer carries an ETag: asked again with
+        If-None-Match, it is a 304 until a table changes.
         """
-        rows = serializers.tables_data(
-            selectors.hall_table_rows(hall_id=int(hall_id)), hall_id=int(hall_id), request=request
+
+        def build() -> list[dict[str, Any]]:
+            rows = serializers.tables_data(
+                selectors.hall_table_rows(hall_id=int(hall_id)), hall_id=int(hall_id), request=request
+            )
+            if not rows:
+                selectors.hall_get_plain(hall_id=hall_id)  # 404 for a hall that does not exist
+            return rows
+
+        found = snapshot.tables_snapshot(
+            hall_id=int(hall_id), origin=request.build_absolute_uri("/"), viewer_id=viewer_id(request), build=build
         )
-        if not rows:
-            selectors.hall_get_plain(hall_id=hall_id)  # 404 for a hall that does not exist
-        return Response(rows)
+        response: HttpResponse
+        if found.etag is not None and request.headers.get("If-None-Match") == found.etag:
+            response = HttpResponseNotModified()
+        else:
+            response = HttpResponse(found.body, content_type="application/json")
+        if found.etag is not None:
+            response["ETag"] = found.etag
+        response["Cache-Control"] = "no-cache"
+        return response
 
 
 class HallRatingsApi(generics.GenericAPIView):

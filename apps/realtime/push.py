@@ -13,6 +13,8 @@ from typing import Any
 
 from channels.layers import get_channel_layer
 
+from apps.halls.snapshot import snapshot_invalidate
+
 logger = logging.getLogger(__name__)
 LOBBY_GROUP = "lobby"
 
@@ -58,6 +60,8 @@ def push_to_user(user_id: int, frame: dict[str, Any]) -> None:
 
 
 def push_to_hall_board(hall_id: int, frame: dict[str, Any]) -> None:
+    """Everything that changes a hall's board passes here: its stored table list is stale from now on."""
+    snapshot_invalidate(hall_id)
     _group_send(hall_group(hall_id), frame)
 
 

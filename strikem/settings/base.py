@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "apps.matchmaking",
     "apps.realtime",
     "apps.events",
+    "apps.social",
+    "apps.pricing",
 ]
 
 MIDDLEWARE = [
@@ -314,9 +316,23 @@ AWS_ENDPOINT_URL = env.str("AWS_ENDPOINT_URL", default="")
 NOTIFICATION_MAX_AGE_DAYS = env.int("NOTIFICATION_MAX_AGE_DAYS", default=5)
 UNREAD_NOTIFICATION_MAX_AGE_DAYS = env.int("UNREAD_NOTIFICATION_MAX_AGE_DAYS", default=30)
 
+# --- Friends, mobile push and reminders ---------------------------------------------------------
+# SNS platform applications by device platform, e.g. "FCM=arn:aws:sns:...:app/GCM/strikem,APNS=arn:...".
+# Unset: pushes go to a recorder that sends nothing (development, most tests).
+SNS_PLATFORM_APPLICATION_ARNS = env.dict("SNS_PLATFORM_APPLICATION_ARNS", default={})
+# A player's time zone (quiet hours) until they set their own.
+PLAYER_DEFAULT_TIME_ZONE = env.str("PLAYER_DEFAULT_TIME_ZONE", default="UTC")
+DEVICES_PER_PLAYER_MAX = env.int("DEVICES_PER_PLAYER_MAX", default=10)
+# "Your game starts in 15 minutes", to both players (push, and email to a verified address).
+GAME_REMINDER_MINUTES = env.int("GAME_REMINDER_MINUTES", default=15)
+# A friend is told at most this often that a player started looking for a game.
+FRIEND_LOOKING_COOLDOWN_SECONDS = env.int("FRIEND_LOOKING_COOLDOWN_SECONDS", default=600)
+
 # --- Halls ----------------------------------------------------------------------------------
 HALLS_NEAR_DEFAULT_RADIUS_KM = 5.0
 HALLS_NEAR_MAX_RADIUS_KM = 100.0
+# Longest a stored hall table list lives; every board change replaces it at once (apps/halls/snapshot.py).
+BOARD_SNAPSHOT_SECONDS = env.int("BOARD_SNAPSHOT_SECONDS", default=60)
 
 # --- Static and media -----------------------------------------------------------------------
 STATIC_URL = "/static/"

@@ -1,0 +1,76 @@
+"""The hall's table list is kept ready between changes, answers conditional requests, and every change that
+reaches the live board (or the admin) makes it current again."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from apps.reservations import services
+from tests.factories import HallStaffFactory, PlayerFactory, TableFactory
+from tests.helpers import book_directly
+
+pytestmark = pytest.mark.django_db(transaction=True)  # board pushes run after commit
+
+
+def _tables(api, hall_id, **headers):
+    return api.get(f"/api/poolhouses/{hall_id}/tables/", **headers)
+
+
+def test_a_repeated_read_costs_no_query_and_a_conditional_one_is_a_304(api, hall):
+    TableFactory(hall=hall, number=1)
+    first = _tables(api, hall.pk)
+    assert first.status_code == 200 and first["ETag"]
+    with CaptureQueriesContext(connection) as queries:
+        again = _tables(api, hall.pk)
+    assert again.content == first.content and len(queries) == 0
+    unchanged = _tables(api, hall.pk, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert unchanged.status_code == 304 and unchanged["ETag"] == first["ETag"]
+
+
+def test_every_state_change_shows_at_once(api, hall):
+    table = TableFactory(hall=hall, number=1)
+    staff = HallStaffFactory(hall=hall).user
+    etag = _tables(api, hall.pk)["ETag"]
+    booking = book_directly(table, PlayerFactory(), PlayerFactory(), start=timezone.now() - timedelta(seconds=1))
+    session = services.session_start(reservation_id=booking.pk)
+    busy = _tables(api, hall.pk, HTTP_IF_NONE_MATCH=etag)
+    assert busy.status_code == 200 and busy.json()[0]["state"] == "busy" and busy["ETag"] != etag
+    services.session_end_by_staff(session_id=session.pk, staff_user=staff)
+    assert _tables(api, hall.pk).json()[0]["state"] == "free"
+
+    admin = Client()
+    admin.force_login(staff)
+    answer = admin.post(
+        "/admin/halls/pooltable/",
+        {
+            "form-TOTAL_FORMS": 1,
+            "form-INITIAL_FORMS": 1,
+            "form-0-id": table.pk,
+            "form-0-out_of_service": "on",
+            "_save": "Save",
+        },
+    )
+    assert answer.status_code == 302
+    assert _tables(api, hall.pk).json()[0]["state"] == "out_of_service"
+
+
+def test_a_player_in_a_running_game_gets_their_own_email_never_stored_for_others(api, client_for, hall):
+    table = TableFactory(hall=hall, number=1)
+    me, other = PlayerFactory(), PlayerFactory()
+    booking = book_directly(table, me, other, start=timezone.now() - timedelta(seconds=1))
+    services.session_start(reservation_id=booking.pk)
+    anonymous = _tables(api, hall.pk).json()
+    assert anonymous[0]["current_session"]["player_reserving"]["user"]["email"] == ""
+    mine = client_for(me.user).get(f"/api/poolhouses/{hall.pk}/tables/")
+    assert mine.json()[0]["current_session"]["player_reserving"]["user"]["email"] == me.user.email
+    assert "ETag" not in mine
+    assert _tables(api, hall.pk).json()[0]["current_session"]["player_reserving"]["user"]["email"] == ""
+    assert client_for(other.user).get(f"/api/poolhouses/{hall.pk}/tables/").json() != mine.json()
+
+
+def test_a_missing_hall_is_still_a_404(api):
+    assert _tables(api, 999999).status_code == 404
