@@ -16,6 +16,7 @@ from apps.notifications.urls import urlpatterns as notifications_api
 from apps.ratings.urls import urlpatterns as ratings_api
 from apps.realtime.urls import urlpatterns as realtime_pages
 from apps.reservations.urls import urlpatterns as reservations_api
+from apps.social.urls import urlpatterns as social_api
 
 handler404 = "apps.core.outage.not_found"
 handler500 = "apps.core.outage.server_error"
@@ -32,7 +33,15 @@ urlpatterns = [
     path("users/", include(users_urlpatterns)),
     path(
         "api/",
-        include(accounts_api + halls_api + reservations_api + ratings_api + matchmaking_api + notifications_api),
+        include(
+            accounts_api
+            + halls_api
+            + reservations_api
+            + ratings_api
+            + matchmaking_api
+            + notifications_api
+            + social_api
+        ),
     ),
     # Anything else under the API prefixes is the JSON 404 envelope, in development (DEBUG) too.
     re_path(r"^(api|auth|users)/", not_found),

@@ -3,8 +3,9 @@
 `event_publish` writes the event in the caller's transaction and, after commit, nudges the publisher.
 `outbox_publish_pending` sends pending rows: to the SNS topic (with the `eventType` attribute the SQS
 filter policies use) when `SNS_TOPIC_ARN` is set, otherwise to the same cleanup code locally through
-Celery, honouring the denial cooldown as the SQS delivery delay does. A failed send leaves the row
-pending with exponential backoff: the player's action never waits for or fails on SNS.
+Celery, honouring the denial cooldown as the SQS delivery delay does. Events no Lambda takes (IN_APP_TASKS:
+mobile pushes) go to their Celery task either way. A failed send leaves the row pending with exponential
+backoff: the player's action never waits for or fails on SNS.
 """
 
 import json
@@ -15,6 +16,7 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
+from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -24,6 +26,9 @@ from apps.events.models import OutboxEvent
 
 logger = logging.getLogger(__name__)
 MAX_BACKOFF_SECONDS = 300
+# Events handled inside Django whatever SNS_TOPIC_ARN says: event type -> the Celery task (by name) that
+# takes the payload.
+IN_APP_TASKS = {"MobilePush": "apps.notifications.tasks.push_deliver_task"}
 
 
 def event_publish(event_type: str, payload: dict[str, Any], *, delay_seconds: int = 0) -> OutboxEvent:
@@ -62,6 +67,10 @@ def _send_locally(event: OutboxEvent) -> None:
     tasks.handle_event_locally.apply_async(args=[event.event_type, event.payload], countdown=event.delay_seconds)
 
 
+def _send_in_app(event: OutboxEvent) -> None:
+    current_app.send_task(IN_APP_TASKS[event.event_type], args=[event.payload], countdown=event.delay_seconds)
+
+
 def outbox_publish_pending(*, limit: int = 100) -> dict[str, int]:
     """Send what is due; rows another publisher holds are skipped. Returns counts of sent and failed."""
     send = _send_to_sns if settings.SNS_TOPIC_ARN else _send_locally
@@ -75,7 +84,7 @@ def outbox_publish_pending(*, limit: int = 100) -> dict[str, int]:
         )
         for event in due:
             try:
-                send(event)
+                (_send_in_app if event.event_type in IN_APP_TASKS else send)(event)
             except Exception as error:  # noqa: BLE001 - kept pending, retried with backoff
                 event.attempts += 1
                 event.available_at = now + timedelta(seconds=min(MAX_BACKOFF_SECONDS, 2**event.attempts))

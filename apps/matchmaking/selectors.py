@@ -12,6 +12,7 @@ from apps.accounts.models import Player
 from apps.core.geo import bounding_box, distance_m, planar_m
 from apps.matchmaking import exceptions
 from apps.matchmaking.models import Invitation, Matchup, Message
+from apps.social.selectors import blocked_either_way_ids, blocks_of
 
 MAX_LIST = 200
 
@@ -90,7 +91,8 @@ def rating_window(player: Player) -> float:
 
 def matchmaking_list(*, player: Player, by_rating: bool, by_location: bool, limit: int = 50) -> list[Player]:
     """Players looking for a game, best fit first: never me, nobody who denied me within the cooldown,
-    nobody I already have an open chat with; rating window and distance are filtered in the database.
+    nobody I already have an open chat with, nobody I block or who blocks me; rating window and distance
+    are filtered in the database.
 
     Fit = rating gap / window + distance / radius, lowest first. Two steps keep it fast at 10,000 waiting
     players: rank ids in SQL (the few excluded ids are read first, so no correlated subquery per row,
@@ -103,6 +105,7 @@ def matchmaking_list(*, player: Player, by_rating: bool, by_location: bool, limi
     ).values_list("player_inviting_id", "player_accepting_id")
     excluded = {player.pk, *(pk for pair in chats for pk in pair)}
     excluded.update(denied_me_recently_ids(player).values_list("player_invited_id", flat=True))
+    excluded.update(blocked_either_way_ids(player))
     # No join to users here (it would cost a lookup per candidate); deactivated accounts are dropped
     # from the page below.
     candidates = Player.objects.filter(inviting_to_play=True).exclude(pk__in=excluded)
@@ -143,10 +146,12 @@ def matchmaking_list(*, player: Player, by_rating: bool, by_location: bool, limi
 
 
 def invitations_received(*, player: Player) -> QuerySet[Invitation]:
+    """Pending invitations to me; those from players I block were never delivered and are not listed."""
     return (
         Invitation.objects.filter(
             player_invited=player, status=Invitation.Status.PENDING, expires_at__gt=timezone.now()
         )
+        .exclude(player_inviting__in=blocks_of(player=player).values("blocked"))
         .select_related("player_inviting__user")
         .order_by("-created_at")
     )

@@ -33,6 +33,9 @@ from apps.notifications.models import Notification
 from apps.notifications.services import notification_send
 from apps.realtime import frames
 from apps.realtime.push import push_to_lobby, push_to_user
+from apps.social import services as social  # a module import: social calls back (README, "Cycles")
+from apps.social.exceptions import YouBlockedThem
+from apps.social.selectors import blocked_between, blocked_pairs, blocks
 
 
 def _lock_pair(first: Player, second: Player) -> tuple[Player, Player]:
@@ -41,7 +44,8 @@ def _lock_pair(first: Player, second: Player) -> tuple[Player, Player]:
 
 
 def _set_looking(player: Player, looking: bool) -> None:
-    """Write the flag on a locked player and announce a change to the lobby after commit."""
+    """Write the flag on a locked player and announce a change to the lobby after commit; friends who
+    asked to hear of it are told when the flag goes on."""
     if player.inviting_to_play == looking:
         return
     player.inviting_to_play = looking
@@ -49,6 +53,8 @@ def _set_looking(player: Player, looking: bool) -> None:
     player.save(update_fields=["inviting_to_play", "looking_since"])
     frame = frames.lobby_changed(player, looking=looking)
     transaction.on_commit(lambda: push_to_lobby(frame))
+    if looking:
+        social.friends_tell_looking(player=player)
 
 
 @transaction.atomic
@@ -70,9 +76,13 @@ def lobby_set_looking(
 
 @transaction.atomic
 def invitation_send(*, inviter: Player, invitee: Player) -> Invitation:
+    """Invite a player. An invitee who blocks me gets nothing (no notification, no frame, not listed):
+    the invitation just lapses, as an unanswered one does, and I learn nothing."""
     if inviter.pk == invitee.pk or not invitee.user.is_active:
         raise exceptions.InvalidInvitee()
     inviter, invitee = _lock_pair(inviter, invitee)
+    if blocks(blocker=inviter, blocked=invitee):
+        raise YouBlockedThem()
     if invitation_pending(inviter=inviter, invitee=invitee).exists():
         raise exceptions.AlreadyInvited()
     if player_denied_recently(inviter=inviter, invitee=invitee):
@@ -84,6 +94,8 @@ def invitation_send(*, inviter: Player, invitee: Player) -> Invitation:
         player_invited=invitee,
         expires_at=timezone.now() + timedelta(minutes=settings.INVITATION_TTL_MINUTES),
     )
+    if blocks(blocker=invitee, blocked=inviter):
+        return invitation
     notification_send(
         recipient=invitee,
         type=Notification.Type.INVITED,
@@ -106,9 +118,10 @@ def invitation_accept(*, invitee: Player, inviter: Player) -> Matchup:
 
 
 def _answer(inviter: Player, invitee: Player, status: str) -> Invitation:
-    """Mark the pending invitation answered (the caller holds both players' locks)."""
+    """Mark the pending invitation answered (the caller holds both players' locks). One from a player
+    the invitee blocks was never delivered, so it is not there to answer."""
     invitation = invitation_pending(inviter=inviter, invitee=invitee).select_for_update().first()
-    if invitation is None:
+    if invitation is None or blocks(blocker=invitee, blocked=inviter):
         raise exceptions.InvitationNotFound()
     invitation.status = status
     invitation.answered_at = timezone.now()
@@ -175,22 +188,31 @@ def formatted_time(moment: datetime) -> str:
 
 @transaction.atomic
 def message_send(*, sender: Player, matchup_id: UUID | str, body: str) -> Message:
-    """Store a chat message, then push it to the other member; coalesces the MSG notification."""
+    """Store a chat message, then push it to the other member; coalesces the MSG notification.
+
+    A message to a member who blocks me is stored and answered as usual but never reaches them (no push,
+    no notification, the chat stays hidden for them); one to a member I block is refused."""
     text = (body or "").strip()
     if not 1 <= len(text) <= settings.CHAT_MESSAGE_MAX_LENGTH:
         raise exceptions.InvalidMessage()
     matchup = matchup_of_member(matchup_id=matchup_id, player=sender)
     matchup = Matchup.objects.select_for_update().get(pk=matchup.pk)
+    recipient = Player.objects.select_related("user").get(pk=matchup.other_member_id(sender.pk))
+    if blocks(blocker=sender, blocked=recipient):
+        raise YouBlockedThem()
+    held_back = blocks(blocker=recipient, blocked=sender)
     previous = matchup.last_message_at
     now = timezone.now()
     outdated = previous is None or now - previous > timedelta(minutes=settings.CHAT_OUTDATED_MINUTES)
     message = Message.objects.create(matchup=matchup, sender=sender, body=text, after_outdated=outdated)
-    recipient_id = matchup.other_member_id(sender.pk)
-    recipient_read_at = getattr(matchup, matchup.read_field_of(recipient_id))
+    recipient_read_at = getattr(matchup, matchup.read_field_of(recipient.pk))
     was_unread = previous is not None and (recipient_read_at is None or recipient_read_at < previous)
     matchup.last_message_at = message.time_sent
     setattr(matchup, matchup.read_field_of(sender.pk), message.time_sent)
-    matchup.inviting_hidden = matchup.accepting_hidden = False
+    if held_back:  # my side of the chat comes back, theirs stays hidden
+        setattr(matchup, "inviting_hidden" if sender.pk == matchup.player_inviting_id else "accepting_hidden", False)
+    else:
+        matchup.inviting_hidden = matchup.accepting_hidden = False
     matchup.save(
         update_fields=[
             "last_message_at",
@@ -200,7 +222,8 @@ def message_send(*, sender: Player, matchup_id: UUID | str, body: str) -> Messag
             "accepting_hidden",
         ]
     )
-    recipient = Player.objects.select_related("user").get(pk=recipient_id)
+    if held_back:
+        return message
     if not Notification.objects.filter(
         recipient=recipient, type=Notification.Type.MESSAGE, extra=str(matchup.pk), read=False
     ).exists():
@@ -271,14 +294,15 @@ def _pair_fits(first: Player, second: Player, window: float) -> float | None:
 def auto_pair_wave(*, limit: int = 500) -> int:
     """One pairing wave: players who asked for automatic pairing, longest waiting first, each paired
     with the best fit by rating (both players' windows) and distance; never with someone they already
-    had a chat with or who denied them within the cooldown. Returns the number of pairs made."""
+    had a chat with, who denied them within the cooldown, or when either blocks the other. Returns the
+    number of pairs made."""
     waiting = list(
         Player.objects.filter(auto_pair=True, inviting_to_play=True, user__is_active=True)
         .select_related("user")
         .order_by("looking_since", "pk")[:limit]
     )
     ids = [player.pk for player in waiting]
-    met = met_pairs(ids) | denied_pairs(ids)
+    met = met_pairs(ids) | denied_pairs(ids) | blocked_pairs(ids)
     paired: set[int] = set()
     made = 0
     for player in waiting:
@@ -305,7 +329,18 @@ def _auto_pair(first: Player, second: Player) -> bool:
     first, second = _lock_pair(first, second)
     if not all(p.auto_pair and p.inviting_to_play for p in (first, second)):
         return False
-    if matchup_open_between(first, second) is not None:
+    if matchup_open_between(first, second) is not None or blocked_between(first, second):
         return False
     _matchup_open(inviter=first, accepter=second)
     return True
+
+
+def players_separate(*, blocker: Player, blocked: Player) -> None:
+    """`blocker` just blocked `blocked` (both locked by the caller): my pending invitations to them are
+    cancelled and our chat leaves my list. Theirs to me stay as they are, undelivered, so that nothing
+    changes on their side."""
+    Invitation.objects.filter(player_inviting=blocker, player_invited=blocked, status=Invitation.Status.PENDING).update(
+        status=Invitation.Status.CANCELLED, answered_at=timezone.now()
+    )
+    Matchup.objects.filter(player_inviting=blocker, player_accepting=blocked).update(inviting_hidden=True)
+    Matchup.objects.filter(player_inviting=blocked, player_accepting=blocker).update(accepting_hidden=True)

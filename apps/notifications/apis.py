@@ -1,11 +1,11 @@
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics
+from rest_framework import generics, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts.selectors import player_require
-from apps.core.apis import request_user
+from apps.core.apis import request_user, validated
 from apps.notifications import selectors, serializers, services
 
 
@@ -44,3 +44,47 @@ class UnreadNotificationsApi(APIView):
         """How many of my notifications are unread."""
         count = selectors.unread_notifications_count(recipient=player_require(request_user(request)))
         return Response({"unread": count})
+
+
+class DevicesApi(APIView):
+    @extend_schema(responses={200: serializers.DeviceSerializer(many=True)})
+    def get(self, request: Request) -> Response:
+        """My devices registered for mobile pushes, newest first."""
+        devices = selectors.devices_of(player=player_require(request_user(request)))
+        return Response(serializers.DeviceSerializer(devices, many=True).data)
+
+    @extend_schema(request=serializers.DeviceInputSerializer, responses={201: serializers.DeviceSerializer})
+    def post(self, request: Request) -> Response:
+        """Register this device for mobile pushes.
+
+        Idempotent: the same token again answers the same device. A token registered by another account
+        moves to mine (the app on that phone is signed in to me now).
+        """
+        data = validated(serializers.DeviceInputSerializer, request.data)
+        device = services.device_register(
+            player=player_require(request_user(request)), platform=data["platform"], token=data["token"]
+        )
+        return Response(serializers.DeviceSerializer(device).data, status=status.HTTP_201_CREATED)
+
+
+class DeviceApi(APIView):
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, device_id: str) -> Response:
+        """Unregister one of my devices (on logout); it gets no more pushes."""
+        services.device_remove(player=player_require(request_user(request)), device_id=device_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PushSettingsApi(APIView):
+    @extend_schema(responses={200: serializers.PushSettingsSerializer})
+    def get(self, request: Request) -> Response:
+        """My mobile push settings: time zone, quiet hours, muted kinds, kinds pushed always."""
+        push_settings = selectors.push_settings_of(player=player_require(request_user(request)))
+        return Response(serializers.PushSettingsSerializer(push_settings).data)
+
+    @extend_schema(request=serializers.PushSettingsInputSerializer, responses={200: serializers.PushSettingsSerializer})
+    def put(self, request: Request) -> Response:
+        """Change my mobile push settings; fields left out stay as they are."""
+        data = validated(serializers.PushSettingsInputSerializer, request.data)
+        push_settings = services.push_settings_update(player=player_require(request_user(request)), **data)
+        return Response(serializers.PushSettingsSerializer(push_settings).data)

@@ -15,6 +15,7 @@ if TYPE_CHECKING:  # rows only; this module runs no query
     from apps.matchmaking.models import Invitation, Matchup, Message
     from apps.notifications.models import Notification
     from apps.reservations.models import GameSession
+    from apps.social.models import FriendRequest
 
 Frame = dict[str, Any]
 
@@ -24,6 +25,8 @@ PICTURE_FIELDS = (
     "invite_sender_profile_pic",
     "player_reserving_profile_picture",
     "other_player_profile",
+    "sender_profile_image",
+    "friend_profile_image",
 )
 
 
@@ -148,6 +151,27 @@ def result_disputed(session: "GameSession", players: "list[Player]") -> Frame:
         "game_session_id": session.pk,
         "changed_table_local_id": session.table.number,
         "usernames": [player.user.username for player in players],
+    }
+
+
+def friend_request(request: "FriendRequest", sender: "Player") -> Frame:
+    """To the recipient of a friend request (never when they block the sender)."""
+    return {
+        "protocol": "friend_request",
+        "request_id": request.pk,
+        "sender_player_id": sender.pk,
+        "sender_username": sender.user.username,
+        "sender_profile_image": sender.picture_url,
+    }
+
+
+def friend_accepted(friend: "Player") -> Frame:
+    """To the player whose friend request `friend` accepted."""
+    return {
+        "protocol": "friend_accepted",
+        "friend_player_id": friend.pk,
+        "friend_username": friend.user.username,
+        "friend_profile_image": friend.picture_url,
     }
 
 

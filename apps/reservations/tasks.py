@@ -6,6 +6,8 @@ sweep (every SESSIONS_SWEEP_SECONDS, from beat) queues exact-time tasks only for
 within SESSIONS_SCHEDULE_HORIZON_SECONDS, and itself starts or finishes anything overdue, so a lost
 task, a worker restart or a deploy never leaves a table busy. A booking made inside the horizon is
 queued at once after commit. Tasks take ids only and re-check the row, so a stale task is harmless.
+The same sweep queues the players' "your game starts soon" reminders for their exact time (the reminder
+itself is written once, in apps/notifications).
 """
 
 import logging
@@ -16,6 +18,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from apps.core.redis import redis_client
+from apps.notifications.selectors import reminders_due
+from apps.notifications.tasks import game_reminder_task
 from apps.reservations import services  # a module import: the services queue these tasks (README, "Cycles")
 from apps.reservations.models import GameSession, Reservation
 
@@ -33,7 +37,7 @@ def _queue_once(kind: str, object_id: int, eta: datetime) -> bool:
         return False
     if not first:
         return False
-    task = session_start_task if kind == "start" else session_finish_task
+    task = {"start": session_start_task, "finish": session_finish_task, "remind": game_reminder_task}[kind]
     task.apply_async(args=[object_id], eta=eta)
     return True
 
@@ -61,7 +65,8 @@ def session_finish_task(session_id: int) -> None:
 
 
 def sessions_sweep() -> dict[str, int]:
-    """Start and finish what is overdue; queue exact-time tasks for what falls due within the horizon."""
+    """Start and finish what is overdue; queue exact-time tasks for what falls due within the horizon,
+    reminders included (one overdue but before its game is queued to run at once)."""
     now = timezone.now()
     horizon = now + timedelta(seconds=settings.SESSIONS_SCHEDULE_HORIZON_SECONDS)
     report = {"started": 0, "finished": 0, "queued": 0}
@@ -79,6 +84,8 @@ def sessions_sweep() -> dict[str, int]:
         reservation__end_time__gt=now, reservation__end_time__lte=horizon
     ).values_list("pk", "reservation__end_time")[:SWEEP_BATCH]:
         report["queued"] += _queue_once("finish", session_id, end)
+    for reservation_id, remind_at in reminders_due(now=now, until=horizon):
+        report["queued"] += _queue_once("remind", reservation_id, remind_at)
     return report
 
 

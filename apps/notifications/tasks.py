@@ -1,0 +1,24 @@
+"""Celery side of mobile pushes and game reminders: ids in, the services do the work."""
+
+from typing import Any
+
+from celery import shared_task
+
+from apps.notifications import services  # a module import: the services queue these tasks (README, "Cycles")
+
+
+@shared_task(acks_late=True, ignore_result=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def push_deliver_task(payload: dict[str, Any]) -> int:
+    """The outbox's MobilePush event: push one stored notification to the recipient's devices."""
+    return services.push_deliver(notification_id=int(payload["notification_id"]))
+
+
+@shared_task(acks_late=True, ignore_result=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def push_endpoint_delete_task(endpoint_arn: str) -> None:
+    services.push_endpoint_delete(endpoint_arn=endpoint_arn)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def game_reminder_task(reservation_id: int) -> bool:
+    """Queued by the sessions sweep for the reminder's exact time (see apps/reservations/tasks.py)."""
+    return services.game_reminder_send(reservation_id=reservation_id)
