@@ -23,8 +23,11 @@ from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework_simplejwt.authentication import JWTAuthentication, JWTStatelessUserAuthentication
 
-# The stateless variant (no user row read) is the same scheme to a client.
+from apps.core.auth import RememberedTokenAuthentication
+
+# The stateless variants (no user row read) are the same scheme to a client.
 set_override(JWTStatelessUserAuthentication, "suppress_collision_warning", True)
+set_override(RememberedTokenAuthentication, "suppress_collision_warning", True)
 
 
 class JWTScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]

@@ -10,11 +10,11 @@ from rest_framework.permissions import AllowAny, IsAuthenticatedOrReadOnly
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from rest_framework_simplejwt.authentication import JWTStatelessUserAuthentication
 
 from apps.accounts.selectors import player_require
 from apps.accounts.serializers import viewer_id
 from apps.core.apis import request_user, validated
+from apps.core.auth import RememberedTokenAuthentication
 from apps.core.parsing import BoundedJSONParser
 from apps.halls import selectors, serializers, services, snapshot
 
@@ -60,7 +60,7 @@ class HallTablesApi(APIView):
     permission_classes = [AllowAny]
     # The token is read without a database lookup of its user: the list only needs to know who asks
     # (so a player sees their own email in a booking), and it is the hot path of the hall page.
-    authentication_classes = [JWTStatelessUserAuthentication]
+    authentication_classes = [RememberedTokenAuthentication]
 
     @extend_schema(
         responses={

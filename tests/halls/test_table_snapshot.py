@@ -74,3 +74,19 @@ def test_a_player_in_a_running_game_gets_their_own_email_never_stored_for_others
 
 def test_a_missing_hall_is_still_a_404(api):
     assert _tables(api, 999999).status_code == 404
+
+
+def test_a_remembered_token_still_expires_and_a_forged_one_is_refused(api, client_for, hall, settings):
+    import time_machine
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    TableFactory(hall=hall, number=1)
+    player = PlayerFactory()
+    token = str(AccessToken.for_user(player.user))
+    url = f"/api/poolhouses/{hall.pk}/tables/"
+    assert api.get(url, HTTP_AUTHORIZATION=f"JWT {token}").status_code == 200
+    assert api.get(url, HTTP_AUTHORIZATION=f"JWT {token}").status_code == 200  # remembered
+    forged = token[:-3] + ("AAA" if not token.endswith("AAA") else "BBB")
+    assert api.get(url, HTTP_AUTHORIZATION=f"JWT {forged}").status_code == 401
+    with time_machine.travel(timezone.now() + settings.SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"] + timedelta(minutes=1)):
+        assert api.get(url, HTTP_AUTHORIZATION=f"JWT {token}").status_code == 401
