@@ -13,6 +13,7 @@ for them and never stored. Redis being away costs the cache, not the answer.
 
 import json
 import logging
+import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -61,26 +62,36 @@ def _player_user_ids(rows: list[dict[str, Any]]) -> set[int]:
     }
 
 
+# This process's copies: (hall, origin) -> (version, players' user ids, body, kept until). Each request
+# still asks Redis for the version, so a change seen by any process reaches every process at once.
+_local: dict[tuple[int, str], tuple[bytes, frozenset[int], bytes, float]] = {}
+
+
 def tables_snapshot(
     *, hall_id: int, origin: str, viewer_id: int | None, build: Callable[[], list[dict[str, Any]]]
 ) -> Snapshot:
     """The hall's table list for a viewer on `origin`: the stored one while it is current, else `build()`."""
     version_key, body_key = _VERSION.format(hall_id), _BODY.format(hall_id, origin)
     try:
-        found: list[bytes | None] = redis_client().mget([version_key, body_key])  # type: ignore[assignment]
+        version: bytes = redis_client().get(version_key) or b"0"  # type: ignore[assignment]
+        copy = _local.get((hall_id, origin))
+        if copy is None or copy[0] != version or copy[3] < time.monotonic():
+            stored: bytes | None = redis_client().get(body_key)  # type: ignore[assignment]
+            if stored is not None:
+                stored_version, user_ids, body = stored.split(b"\n", 2)
+                players = frozenset(int(uid) for uid in user_ids.split(b",") if uid)
+                copy = (stored_version, players, body, time.monotonic() + settings.BOARD_SNAPSHOT_SECONDS)
+                _local[(hall_id, origin)] = copy
     except redis.RedisError:
         return Snapshot(_render(build()), None)
-    version, stored = found[0] or b"0", found[1]
-    if stored is not None:
-        stored_version, user_ids, body = stored.split(b"\n", 2)
-        players = {int(uid) for uid in user_ids.split(b",") if uid}
-        if stored_version == version and viewer_id not in players:
-            return Snapshot(body, _etag(hall_id, version, origin))
+    if copy is not None and copy[0] == version and copy[3] >= time.monotonic() and viewer_id not in copy[1]:
+        return Snapshot(copy[2], _etag(hall_id, version, origin))
     rows = build()
     body = _render(rows)
-    players = _player_user_ids(rows)
+    players = frozenset(_player_user_ids(rows))
     if viewer_id in players:
         return Snapshot(body, None)
+    _local[(hall_id, origin)] = (version, players, body, time.monotonic() + settings.BOARD_SNAPSHOT_SECONDS)
     record = b"\n".join([version, ",".join(map(str, sorted(players))).encode(), body])
     try:
         redis_client().set(body_key, record, ex=settings.BOARD_SNAPSHOT_SECONDS)
