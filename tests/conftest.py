@@ -11,13 +11,18 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from apps.accounts.models import Player, User
 from apps.core.redis import redis_client
+from apps.halls import snapshot
+from apps.matchmaking import lobby
 from tests.factories import ROUND_THE_CLOCK_ZONE, HallFactory, PlayerFactory, TableFactory
 
 
 @pytest.fixture(autouse=True)
 def _clean_redis() -> Iterator[None]:
-    """Each test starts with the test Redis database empty (tickets, throttles, cache)."""
+    """Each test starts with the test Redis database empty (tickets, throttles, cache), and with no copy of
+    another test's lobby or hall boards in this process (those are versioned in the Redis just emptied)."""
     redis_client().flushdb()
+    lobby._index = None
+    snapshot._local.clear()
     yield
 
 

@@ -4,13 +4,13 @@ from typing import Any
 from uuid import UUID
 
 from django.conf import settings
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Abs, Coalesce
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from apps.accounts.models import Player
-from apps.core.geo import bounding_box, distance_m, planar_m
+from apps.core.geo import distance_m
 from apps.matchmaking import exceptions
+from apps.matchmaking.lobby import lobby_index, ranked_ids
 from apps.matchmaking.models import Invitation, Matchup, Message
 from apps.social.selectors import blocked_either_way_ids, blocks_of
 
@@ -92,47 +92,33 @@ def rating_window(player: Player) -> float:
 def matchmaking_list(*, player: Player, by_rating: bool, by_location: bool, limit: int = 50) -> list[Player]:
     """Players looking for a game, best fit first: never me, nobody who denied me within the cooldown,
     nobody I already have an open chat with, nobody I block or who blocks me; rating window and distance
-    are filtered in the database.
+    are applied to the lobby index.
 
     Fit = rating gap / window + distance / radius, lowest first. Two steps keep it fast at 10,000 waiting
-    players: rank ids in SQL (the few excluded ids are read first, so no correlated subquery per row,
-    and distance is plain arithmetic), then load just the page of players. Each gets `distance` (m).
+    players: rank ids from the process's lobby index (apps/matchmaking/lobby.py; the few excluded ids are
+    read first), then load just the page of players. Each gets `distance` (m).
     """
     window = rating_window(player)
-    radius_m = settings.MATCHMAKING_RADIUS_KM * 1000.0
     chats = Matchup.objects.filter(
         Q(player_inviting=player, inviting_hidden=False) | Q(player_accepting=player, accepting_hidden=False)
     ).values_list("player_inviting_id", "player_accepting_id")
     excluded = {player.pk, *(pk for pair in chats for pk in pair)}
     excluded.update(denied_me_recently_ids(player).values_list("player_invited_id", flat=True))
     excluded.update(blocked_either_way_ids(player))
-    # No join to users here (it would cost a lookup per candidate); deactivated accounts are dropped
-    # from the page below.
-    candidates = Player.objects.filter(inviting_to_play=True).exclude(pk__in=excluded)
-    if by_rating:
-        candidates = candidates.filter(rating__gte=player.rating - window, rating__lte=player.rating + window)
-    score: Any = Abs(F("rating") - Value(player.rating)) / Value(window)
     located = player.latitude is not None and player.longitude is not None
-    if located:
-        assert player.latitude is not None and player.longitude is not None
-        distance = planar_m(
-            latitude=player.latitude, longitude=player.longitude, lat_field="latitude", lng_field="longitude"
-        )
-        if by_location:
-            min_lat, max_lat, min_lng, max_lng = bounding_box(
-                latitude=player.latitude, longitude=player.longitude, radius_km=radius_m / 1000
-            )
-            candidates = (
-                candidates.filter(latitude__range=(min_lat, max_lat), longitude__range=(min_lng, max_lng))
-                .alias(distance=distance)
-                .filter(distance__lte=radius_m)
-            )
-        score = score + Coalesce(distance, Value(radius_m)) / Value(radius_m)
-    ranked = list(
-        candidates.annotate(fit=score)
-        .order_by("fit", "id")
-        .values_list("pk", flat=True)[: max(1, min(limit, MAX_LIST))]
+    ranked = ranked_ids(
+        lobby_index(),
+        rating=player.rating,
+        window=window,
+        latitude=player.latitude,
+        longitude=player.longitude,
+        radius_m=settings.MATCHMAKING_RADIUS_KM * 1000.0,
+        by_rating=by_rating,
+        by_location=by_location,
+        excluded=excluded,
+        limit=max(1, min(limit, MAX_LIST)),
     )
+    # Deactivated accounts are dropped from the page (the lobby index does not join users).
     page = Player.objects.select_related("user").filter(user__is_active=True).in_bulk(ranked)
     players = [page[pk] for pk in ranked if pk in page]
     for candidate in players:

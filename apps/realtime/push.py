@@ -14,6 +14,7 @@ from typing import Any
 from channels.layers import get_channel_layer
 
 from apps.halls.snapshot import snapshot_invalidate
+from apps.matchmaking.lobby import lobby_changed
 
 logger = logging.getLogger(__name__)
 LOBBY_GROUP = "lobby"
@@ -29,6 +30,16 @@ def user_group(user_id: int) -> str:
 
 def hall_group(hall_id: int) -> str:
     return f"hall.{hall_id}"
+
+
+def hall_queue_group(hall_id: int) -> str:
+    """The hall's staff watching its walk-up queue (staff only: it names the parties)."""
+    return f"queue.{hall_id}"
+
+
+def waitlist_group(hall_id: int) -> str:
+    """Anybody watching the hall's public wait list (`/ws/public/`)."""
+    return f"waitlist.{hall_id}"
 
 
 def _push_loop() -> asyncio.AbstractEventLoop:
@@ -66,4 +77,14 @@ def push_to_hall_board(hall_id: int, frame: dict[str, Any]) -> None:
 
 
 def push_to_lobby(frame: dict[str, Any]) -> None:
+    """Every change of who waits in the lobby passes here: the processes' lobby indexes are stale."""
+    lobby_changed()
     _group_send(LOBBY_GROUP, frame)
+
+
+def push_to_hall_queue(hall_id: int, frame: dict[str, Any]) -> None:
+    _group_send(hall_queue_group(hall_id), frame)
+
+
+def push_to_waitlist(hall_id: int, frame: dict[str, Any]) -> None:
+    _group_send(waitlist_group(hall_id), frame)

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "apps.events",
     "apps.social",
     "apps.pricing",
+    "apps.walkup",
 ]
 
 MIDDLEWARE = [
@@ -202,6 +203,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(RESULTS_SWEEP_SECONDS),
         "options": {"expires": RESULTS_SWEEP_SECONDS},
     },
+    "walkup-sweep": {
+        "task": "apps.walkup.tasks.queue_sweep_task",
+        "schedule": float(env.int("WALKUP_SWEEP_SECONDS", default=30)),
+        "options": {"expires": 30},
+    },
 }
 
 # --- Auth -----------------------------------------------------------------------------------
@@ -296,6 +302,10 @@ MATCHMAKING_RATING_WINDOW = env.int("MATCHMAKING_RATING_WINDOW", default=200)
 MATCHMAKING_WINDOW_GROWTH_PER_MINUTE = env.int("MATCHMAKING_WINDOW_GROWTH_PER_MINUTE", default=25)
 MATCHMAKING_WINDOW_MAX = env.int("MATCHMAKING_WINDOW_MAX", default=600)
 MATCHMAKING_RADIUS_KM = env.float("MATCHMAKING_RADIUS_KM", default=25.0)
+# The matchmaking list ranks from each process's copy of the lobby (apps/matchmaking/lobby.py): rebuilt
+# at most this often when someone joined or left, and at the latest after the second figure.
+LOBBY_INDEX_SECONDS = env.float("LOBBY_INDEX_SECONDS", default=1.0)
+LOBBY_INDEX_MAX_SECONDS = env.float("LOBBY_INDEX_MAX_SECONDS", default=5.0)
 CHAT_MESSAGE_MAX_LENGTH = 2000
 CHAT_OUTDATED_MINUTES = 20
 # Zone of the "HH:MM" shown with chat messages (the halls' city).
@@ -327,6 +337,19 @@ DEVICES_PER_PLAYER_MAX = env.int("DEVICES_PER_PLAYER_MAX", default=10)
 GAME_REMINDER_MINUTES = env.int("GAME_REMINDER_MINUTES", default=15)
 # A friend is told at most this often that a player started looking for a game.
 FRIEND_LOOKING_COOLDOWN_SECONDS = env.int("FRIEND_LOOKING_COOLDOWN_SECONDS", default=600)
+
+# --- Walk-up queue -------------------------------------------------------------------------
+# How long an offered table waits for its party to confirm before it passes to the next party.
+WALKUP_OFFER_MINUTES = env.int("WALKUP_OFFER_MINUTES", default=5)
+# How long a walk-in from the queue is booked for when the party does not say (within the hall's bounds).
+WALKUP_DEFAULT_MINUTES = env.int("WALKUP_DEFAULT_MINUTES", default=60)
+# The wait estimate: the typical walk-in game until a hall has WALKUP_MIN_HISTORY games of its own within
+# WALKUP_HISTORY_DAYS, the share of offers assumed unanswered until measured, and how many evenings it plays.
+WALKUP_TYPICAL_GAME_MINUTES = env.int("WALKUP_TYPICAL_GAME_MINUTES", default=55)
+WALKUP_MIN_HISTORY = env.int("WALKUP_MIN_HISTORY", default=20)
+WALKUP_HISTORY_DAYS = env.int("WALKUP_HISTORY_DAYS", default=60)
+WALKUP_DEFAULT_NO_SHOW_RATE = env.float("WALKUP_DEFAULT_NO_SHOW_RATE", default=0.1)
+WALKUP_ESTIMATE_SAMPLES = env.int("WALKUP_ESTIMATE_SAMPLES", default=200)
 
 # --- Halls ----------------------------------------------------------------------------------
 HALLS_NEAR_DEFAULT_RADIUS_KM = 5.0

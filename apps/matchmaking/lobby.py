@@ -1,0 +1,129 @@
+"""The lobby in each process's memory: every waiting player's id, rating and position, sorted by rating.
+
+The matchmaking list is read far more often than the lobby changes (10,000 players refreshing every ten
+seconds is 1,000 lists a second). Ranking thousands of candidates in SQL per request was the list's whole
+cost; here a request cuts its rating window out of sorted arrays and ranks the slice with numpy, by the
+same rule and formula as the SQL did (apps/core/geo.py's planar distance).
+
+Fresh enough to say so: every change of who waits is announced to the lobby (apps/realtime/push.py's
+push_to_lobby), which bumps a version in Redis; a process rebuilds its index when the version moved and
+its copy is older than LOBBY_INDEX_SECONDS (one second), and at the latest every LOBBY_INDEX_MAX_SECONDS
+(a rating or a position changed without anyone joining or leaving). One query of the waiting players'
+four columns, a covering index scan.
+"""
+
+import logging
+import math
+import threading
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import redis
+from django.conf import settings
+
+from apps.accounts.models import Player
+from apps.core.geo import KM_PER_DEGREE_LATITUDE
+from apps.core.redis import redis_client
+
+logger = logging.getLogger(__name__)
+_VERSION = "lobby:version"
+
+
+@dataclass(frozen=True)
+class LobbyIndex:
+    ids: np.ndarray  # int64, in rating order (then id)
+    ratings: np.ndarray  # float64
+    latitudes: np.ndarray  # float64, NaN where unknown
+    longitudes: np.ndarray  # float64, NaN where unknown
+    version: bytes
+    built_at: float
+
+
+_index: LobbyIndex | None = None
+_lock = threading.Lock()
+
+
+def lobby_changed() -> None:
+    """Someone joined or left the lobby: every process's index is stale from now on."""
+    try:
+        redis_client().incr(_VERSION)
+    except redis.RedisError:
+        logger.warning("lobby index not invalidated: Redis unreachable (indexes refresh within a few seconds)")
+
+
+def _build(version: bytes) -> LobbyIndex:
+    rows = list(
+        Player.objects.filter(inviting_to_play=True)
+        .order_by("rating", "id")
+        .values_list("id", "rating", "latitude", "longitude")
+    )
+    columns = list(zip(*rows, strict=True)) if rows else [[], [], [], []]
+    return LobbyIndex(
+        ids=np.array(columns[0], dtype=np.int64),
+        ratings=np.array(columns[1], dtype=np.float64),
+        latitudes=np.array([math.nan if v is None else v for v in columns[2]], dtype=np.float64),
+        longitudes=np.array([math.nan if v is None else v for v in columns[3]], dtype=np.float64),
+        version=version,
+        built_at=time.monotonic(),
+    )
+
+
+def lobby_index() -> LobbyIndex:
+    """This process's index, rebuilt when it is stale (see the module docstring)."""
+    global _index
+    try:
+        version: bytes = redis_client().get(_VERSION) or b"0"  # type: ignore[assignment]
+    except redis.RedisError:
+        version = b"?"
+    current, now = _index, time.monotonic()
+    if current is not None:
+        age = now - current.built_at
+        moved = current.version != version or version == b"?"
+        if age < settings.LOBBY_INDEX_MAX_SECONDS and (not moved or age < settings.LOBBY_INDEX_SECONDS):
+            return current
+    with _lock:
+        if _index is current:  # nobody rebuilt it while this thread waited
+            _index = _build(version)
+        return _index
+
+
+def ranked_ids(
+    index: LobbyIndex,
+    *,
+    rating: float,
+    window: float,
+    latitude: float | None,
+    longitude: float | None,
+    radius_m: float,
+    by_rating: bool,
+    by_location: bool,
+    excluded: set[int],
+    limit: int,
+) -> list[int]:
+    """Candidate ids, best fit first: fit = rating gap / window + distance / radius (a player without a
+    position counts as a full radius away), ties by id; within the window when `by_rating`, within the
+    radius when `by_location` and my position is known."""
+    if by_rating:
+        low = int(np.searchsorted(index.ratings, rating - window, side="left"))
+        high = int(np.searchsorted(index.ratings, rating + window, side="right"))
+    else:
+        low, high = 0, len(index.ids)
+    ids = index.ids[low:high]
+    keep = ~np.isin(ids, np.fromiter(excluded, dtype=np.int64, count=len(excluded)))
+    fit = np.abs(index.ratings[low:high] - rating) / window
+    if latitude is not None and longitude is not None:
+        metres_per_degree = KM_PER_DEGREE_LATITUDE * 1000
+        north = (index.latitudes[low:high] - latitude) * metres_per_degree
+        east = (index.longitudes[low:high] - longitude) * (metres_per_degree * math.cos(math.radians(latitude)))
+        distance = np.sqrt(north * north + east * east)
+        if by_location:
+            keep &= distance <= radius_m  # NaN (no position) compares false: not within the radius
+        fit = fit + np.where(np.isnan(distance), radius_m, distance) / radius_m
+    candidates = np.flatnonzero(keep)
+    if len(candidates) > limit:
+        # The `limit` best by fit, then every candidate tied with the last of them, so ids break ties.
+        cut = np.partition(fit[candidates], limit - 1)[limit - 1]
+        candidates = candidates[fit[candidates] <= cut]
+    order = np.lexsort((ids[candidates], fit[candidates]))[:limit]
+    return [int(player_id) for player_id in ids[candidates][order]]
