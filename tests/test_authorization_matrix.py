@@ -1,7 +1,8 @@
 """Who may read, write and delete what: one table, every object-level endpoint and socket action.
 
 The world: the owner O and the opponent P share a booking, a finished game, a game in progress, a chat
-and an invitation (P invited O); X is another player; staff_here runs the hall where all of it happens,
+and an invitation (P invited O), and P asked O to be friends; X is another player and O's friend; O has
+a device and blocks a player Z; staff_here runs the hall where all of it happens,
 staff_elsewhere runs another hall; anonymous has no token. Each row names the expected status for every
 one of those six actors: no cell is left out (a test checks that). Every answer is also searched for
 e-mail addresses: a user's address appears only in answers to that same user.
@@ -23,8 +24,9 @@ from rest_framework.test import APIClient
 from apps.accounts.services import ws_ticket_issue
 from apps.halls.models import HallPhoto
 from apps.matchmaking.models import Invitation, Matchup, Message
-from apps.notifications.models import Notification
+from apps.notifications.models import Device, Notification
 from apps.reservations.models import GameSession
+from apps.social.models import Block, FriendRequest, Friendship
 from strikem.asgi import application
 from tests.conftest import bearer, png_bytes
 from tests.factories import ROUND_THE_CLOCK_ZONE, HallFactory, HallStaffFactory, PlayerFactory, TableFactory
@@ -63,6 +65,12 @@ def _world() -> World:
         recipient=owner, type=Notification.Type.INVITED, body="P invited you", sent_by=opponent
     )
     photo = HallPhoto.objects.create(hall=hall, image="halls/photo.png")
+    friend_request = FriendRequest.objects.create(sender=opponent, recipient=owner)
+    Friendship.objects.create(player=owner, friend=other)
+    Friendship.objects.create(player=other, friend=owner)
+    blocked = PlayerFactory()
+    Block.objects.create(blocker=owner, blocked=blocked)
+    device = Device.objects.create(player=owner, platform=Device.Platform.APNS, token="0a" * 32)
     players = {
         "owner": owner,
         "opponent": opponent,
@@ -84,6 +92,10 @@ def _world() -> World:
         "N": notification.pk,
         "I": invitation.pk,
         "F": photo.pk,
+        "X": other.pk,
+        "Z": blocked.pk,
+        "FR": friend_request.pk,
+        "D": device.pk,
         "soon": at(2).isoformat(),
     }
     return World(players=players, ids=ids)
@@ -190,6 +202,46 @@ REST = [
     ("invitation", "write", "post", "/api/invitations/{I}/accept/", None, _only({"owner": 201}, 404)),
     ("invitation", "delete", "post", "/api/invitations/{I}/deny/", None, _only({"owner": 204}, 404)),
     ("player details", "read", "get", "/api/player-details/", None, _everyone(200)),
+    ("friends", "read", "get", "/api/friends/", None, _everyone(200)),
+    (
+        "friend settings",
+        "write",
+        "patch",
+        "/api/friends/{X}/",
+        {"notify_when_looking": True},
+        _only({"owner": 200}, 404),
+    ),
+    ("friend", "delete", "delete", "/api/friends/{X}/", None, _only({"owner": 204}, 404)),
+    ("friend invitation", "write", "post", "/api/friends/{X}/invite/", None, _only({"owner": 201}, 404)),
+    ("friend requests", "read", "get", "/api/friend-requests/", None, _everyone(200)),
+    # Asking X: O is X's friend already, X cannot ask themselves; anybody else may.
+    (
+        "friend requests",
+        "write",
+        "post",
+        "/api/friend-requests/",
+        {"player": "{X}"},
+        _only({"owner": 409, "other": 400}, 201),
+    ),
+    ("friend request", "write", "post", "/api/friend-requests/{FR}/accept/", None, _only({"owner": 201}, 404)),
+    ("friend request", "delete", "post", "/api/friend-requests/{FR}/decline/", None, _only({"owner": 204}, 404)),
+    (
+        "friend request withdrawal",
+        "delete",
+        "delete",
+        "/api/friend-requests/{FR}/",
+        None,
+        _only({"opponent": 204}, 404),
+    ),
+    ("blocks", "read", "get", "/api/blocks/", None, _everyone(200)),
+    ("blocks", "write", "post", "/api/blocks/", {"player": "{P}"}, _only({"opponent": 400}, 201)),
+    ("block", "delete", "delete", "/api/blocks/{Z}/", None, _only({"owner": 204}, 404)),
+    ("favourite opponents", "read", "get", "/api/favourite-opponents/", None, _everyone(200)),
+    ("devices", "read", "get", "/api/devices/", None, _everyone(200)),
+    ("devices", "write", "post", "/api/devices/", {"platform": "APNS", "token": "1b" * 32}, _everyone(201)),
+    ("device", "delete", "delete", "/api/devices/{D}/", None, _only({"owner": 204}, 404)),
+    ("push settings", "read", "get", "/api/push-settings/", None, _everyone(200)),
+    ("push settings", "write", "put", "/api/push-settings/", {"muted": ["MSG"]}, _everyone(200)),
 ]
 
 

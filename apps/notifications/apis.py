@@ -78,7 +78,10 @@ class DeviceApi(APIView):
 class PushSettingsApi(APIView):
     @extend_schema(responses={200: serializers.PushSettingsSerializer})
     def get(self, request: Request) -> Response:
-        """My mobile push settings: time zone, quiet hours, muted kinds, kinds pushed always."""
+        """My mobile push settings.
+
+        Time zone, quiet hours, muted kinds and the kinds pushed even while a socket is open.
+        """
         push_settings = selectors.push_settings_of(player=player_require(request_user(request)))
         return Response(serializers.PushSettingsSerializer(push_settings).data)
 

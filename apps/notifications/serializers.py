@@ -42,6 +42,7 @@ class DeviceInputSerializer(serializers.Serializer):
     # Its form is checked by the service (INVALID_DEVICE_TOKEN), whatever its length.
     token = serializers.CharField(
         trim_whitespace=False,
+        allow_blank=True,
         help_text="The push token: FCM 32 to 512 of letters, digits, ':', '-', '_'; APNs 64 to 200 hex digits.",
     )
 

@@ -1,9 +1,10 @@
 """Schemathesis against the live API (Gunicorn on the test database) over every operation of the schema.
 
 The fuzzing player is real: signed in with a JWT, a staff member of one hall, with a booking, a finished
-game, a chat, a notification and an invitation, and the path parameters draw on those ids most of the
-time so the generated requests reach the code behind the lookups. Every response must be no server
-error, carry a status the schema declares for that operation, and match the declared body and type.
+game, a chat, a notification, an invitation, a friend request and a device, and the path parameters draw
+on those ids most of the time so the generated requests reach the code behind the lookups. Every response
+must be no server error, carry a status the schema declares for that operation, and match the declared
+body and type.
 """
 
 import subprocess
@@ -15,7 +16,8 @@ import pytest
 from django.utils import timezone
 
 from apps.matchmaking.models import Invitation, Matchup
-from apps.notifications.models import Notification
+from apps.notifications.models import Device, Notification
+from apps.social.models import FriendRequest
 from tests.conftest import bearer
 from tests.factories import HallFactory, HallStaffFactory, PlayerFactory, TableFactory
 from tests.helpers import at, book_directly, finished_session
@@ -39,6 +41,8 @@ def _world() -> tuple[str, dict[str, list]]:
     expires = timezone.now() + timedelta(minutes=30)
     invitation = Invitation.objects.create(player_inviting=stranger, player_invited=me, expires_at=expires)
     notification = Notification.objects.create(recipient=me, type=Notification.Type.INVITED, body="hi", sent_by=rival)
+    friend_request = FriendRequest.objects.create(sender=stranger, recipient=me)
+    device = Device.objects.create(player=me, platform=Device.Platform.APNS, token="2c" * 32)
     ids = {
         "hall_id": [hall.pk, other_hall.pk],
         "table_id": [table.pk],
@@ -49,6 +53,8 @@ def _world() -> tuple[str, dict[str, list]]:
         "matchup_id": [str(matchup.pk)],
         "invitation_id": [invitation.pk],
         "notification_id": [notification.pk],
+        "request_id": [friend_request.pk],
+        "device_id": [device.pk],
     }
     return bearer(me.user, "Bearer"), ids
 
