@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class WalkupConfig(AppConfig):
+    name = "apps.walkup"
+    label = "walkup"

@@ -1,0 +1,195 @@
+"""The queue's shapes. The plain functions build them (REST answers and socket frames alike, one shape each);
+the serializer classes describe them for the schema and validate input."""
+
+from datetime import datetime
+from typing import Any
+
+from rest_framework import serializers
+
+from apps.halls.models import TableKind
+from apps.walkup.estimate import Wait
+from apps.walkup.models import Offer, QueueEntry
+from apps.walkup.selectors import EntryView, QueueView
+
+_DATETIME = serializers.DateTimeField()
+_KINDS = [("", "any"), *TableKind.choices]
+
+
+def _time(value: datetime | None) -> str | None:
+    return str(_DATETIME.to_representation(value)) if value is not None else None
+
+
+def _minutes_until(moment: datetime, now: datetime) -> int:
+    return max(0, round((moment - now).total_seconds() / 60))
+
+
+def wait_data(wait: Wait | None) -> dict[str, int] | None:
+    return {"low": wait.low, "typical": wait.typical, "high": wait.high} if wait is not None else None
+
+
+def offer_data(offer: Offer | None) -> dict[str, Any] | None:
+    if offer is None:
+        return None
+    return {
+        "id": offer.pk,
+        "table": offer.table_id,
+        "table_number": offer.table.number,
+        "kind": offer.table.kind,
+        "status": offer.status,
+        "offered_at": _time(offer.offered_at),
+        "ready_at": _time(offer.ready_at),
+        "expires_at": _time(offer.expires_at),
+        "until": _time(offer.until),
+    }
+
+
+def entry_data(entry: QueueEntry, view: EntryView | None) -> dict[str, Any]:
+    """The QueueEntry shape: `view` carries the place, wait and offer of a waiting party (None otherwise)."""
+    return {
+        "id": entry.pk,
+        "hall": entry.hall_id,
+        "name": entry.name,
+        "username": entry.player.user.username if entry.player is not None else None,
+        "party_size": entry.party_size,
+        "table_kind": entry.table_kind,
+        "minutes": entry.minutes,
+        "status": entry.status,
+        "joined_at": _time(entry.joined_at),
+        "position": view.position if view is not None else None,
+        "wait": wait_data(view.wait) if view is not None else None,
+        "offer": offer_data(view.offer) if view is not None else None,
+        "reservation": entry.reservation_id,
+    }
+
+
+def tables_freeing_data(view: QueueView) -> list[dict[str, Any]]:
+    return [
+        {
+            "table_number": item.table.number,
+            "kind": item.table.kind,
+            "ready_at": _time(item.ready_at),
+            "free_in": _minutes_until(item.ready_at, view.now),
+        }
+        for item in view.tables_freeing
+    ]
+
+
+def waitlist_data(view: QueueView) -> dict[str, Any]:
+    """The public WaitList: names as the parties chose them, no ids, no accounts."""
+    return {
+        "hall": view.hall.pk,
+        "computed_at": _time(view.now),
+        "parties": [
+            {
+                "position": item.position,
+                "name": item.entry.name,
+                "party_size": item.entry.party_size,
+                "table_kind": item.entry.table_kind,
+                "wait": wait_data(item.wait),
+                "offered": item.offer is not None,
+            }
+            for item in view.entries
+        ],
+        "tables_freeing": tables_freeing_data(view),
+    }
+
+
+# --- Schema and input -----------------------------------------------------------------------------
+
+
+class WaitSerializer(serializers.Serializer):
+    low = serializers.IntegerField(help_text="Minutes: the wait is this or longer 9 times in 10.")
+    typical = serializers.IntegerField(help_text="Minutes: the typical (median) wait.")
+    high = serializers.IntegerField(help_text="Minutes: the worst case; longer only 1 time in 10.")
+
+
+class OfferSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="The offer's id.")
+    table = serializers.IntegerField(help_text="The table's id.")
+    table_number = serializers.IntegerField(help_text="Number of the table inside the hall.")
+    kind = serializers.ChoiceField(choices=TableKind.choices, help_text="What is played on the table.")
+    status = serializers.ChoiceField(choices=Offer.Status.choices, help_text="pending until answered or lapsed.")
+    offered_at = serializers.DateTimeField(help_text="When the table was offered.")
+    ready_at = serializers.DateTimeField(help_text="When the table is tidied and play can start.")
+    expires_at = serializers.DateTimeField(help_text="Unconfirmed by then, it passes to the next party.")
+    until = serializers.DateTimeField(
+        allow_null=True, help_text="Play must end by then, for a booking that follows; null: no such limit."
+    )
+
+
+class QueueEntrySerializer(serializers.Serializer):
+    """The QueueEntry shape (built by `entry_data`)."""
+
+    id = serializers.IntegerField(help_text="The queue entry's id.")
+    hall = serializers.IntegerField(help_text="The hall's id.")
+    name = serializers.CharField(help_text="What the public wait page shows for the party.")
+    username = serializers.CharField(allow_null=True, help_text="The player who joined; null for a desk party.")
+    party_size = serializers.IntegerField(help_text="People in the party.")
+    table_kind = serializers.ChoiceField(choices=_KINDS, help_text='The kind of table wanted; "": any.')
+    minutes = serializers.IntegerField(allow_null=True, help_text="How long the party wants to play; null: default.")
+    status = serializers.ChoiceField(choices=QueueEntry.Status.choices, help_text="waiting until seated or gone.")
+    joined_at = serializers.DateTimeField(help_text="When the party joined: the queue's order.")
+    position = serializers.IntegerField(allow_null=True, help_text="1 = next; null once no longer waiting.")
+    wait = WaitSerializer(allow_null=True, help_text="Estimated wait in minutes; null when not waiting.")
+    offer = OfferSerializer(allow_null=True, help_text="The table offered now, if any.")
+    reservation = serializers.IntegerField(allow_null=True, help_text="Once seated: the walk-in booking's id.")
+
+
+class WaitListPartySerializer(serializers.Serializer):
+    position = serializers.IntegerField(help_text="1 = next.")
+    name = serializers.CharField(help_text="As the party chose to be shown: a first name or an initial.")
+    party_size = serializers.IntegerField(help_text="People in the party.")
+    table_kind = serializers.ChoiceField(choices=_KINDS, help_text='The kind of table wanted; "": any.')
+    wait = WaitSerializer(allow_null=True, help_text="Estimated wait in minutes.")
+    offered = serializers.BooleanField(help_text="A table is offered to the party right now.")
+
+
+class TableFreeingSerializer(serializers.Serializer):
+    table_number = serializers.IntegerField(help_text="Number of the table inside the hall.")
+    kind = serializers.ChoiceField(choices=TableKind.choices, help_text="What is played on the table.")
+    ready_at = serializers.DateTimeField(help_text="When it is typically free and tidied.")
+    free_in = serializers.IntegerField(help_text="Minutes from `computed_at` to `ready_at`.")
+
+
+class WaitListSerializer(serializers.Serializer):
+    """The WaitList shape (built by `waitlist_data`)."""
+
+    hall = serializers.IntegerField(help_text="The hall's id.")
+    computed_at = serializers.DateTimeField(help_text="When the estimates were made.")
+    parties = WaitListPartySerializer(many=True, help_text="The waiting parties in queue order.")
+    tables_freeing = TableFreeingSerializer(many=True, help_text="Busy tables typically free within the hour.")
+
+
+class JoinInputSerializer(serializers.Serializer):
+    party_size = serializers.IntegerField(min_value=1, max_value=20, help_text="People in the party.")
+    table_kind = serializers.ChoiceField(
+        choices=_KINDS, required=False, allow_blank=True, default="", help_text='The kind of table wanted; "": any.'
+    )
+    minutes = serializers.IntegerField(
+        min_value=1,
+        max_value=24 * 60,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="How long the party wants to play (kept within the hall's shortest and longest game); default 60.",
+    )
+    name = serializers.CharField(
+        max_length=20,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="What the public wait page shows (a first name, a nickname); default: an initial.",
+    )
+
+
+class DeskPartyInputSerializer(JoinInputSerializer):
+    name = serializers.CharField(max_length=20, help_text="What the public wait page shows, e.g. a first name.")
+
+    def validate_name(self, value: str) -> str:
+        if not value.strip():
+            raise serializers.ValidationError("Give a name to call the party by.")
+        return value.strip()
+
+
+class SeatInputSerializer(serializers.Serializer):
+    table_id = serializers.IntegerField(min_value=1, help_text="Number of the table inside the hall.")
