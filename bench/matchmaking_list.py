@@ -24,7 +24,7 @@ from bench.common import (
 
 PLAYERS = 10_000
 SECONDS = 6 if QUICK else 30
-CONNECTIONS = 16
+CONNECTIONS = 32
 CENTRE = (41.7151, 44.8271)
 
 
@@ -95,7 +95,7 @@ def main() -> None:
         wrk(url, seconds=2, connections=CONNECTIONS, headers=headers)
         bare = wrk(f"{base}/health/live/", seconds=SECONDS, connections=CONNECTIONS, headers=headers)
         listing = wrk(url, seconds=SECONDS, connections=CONNECTIONS, headers=headers)
-        # One player at a time: the latency itself, without the queue of 16 connections on 2 cores.
+        # One player at a time: the latency itself, without the queue of many connections on 2 cores.
         bare_alone = wrk(f"{base}/health/live/", seconds=SECONDS // 2, connections=1, threads=1, headers=headers)
         alone = wrk(url, seconds=SECONDS // 2, connections=1, threads=1, headers=headers)
     rows = [

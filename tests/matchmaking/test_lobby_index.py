@@ -89,18 +89,25 @@ def test_the_index_ranks_as_the_rules_say(seed, size, by_rating, by_location, lo
 
 
 @pytest.mark.django_db
-def test_joining_and_leaving_show_within_the_freshness_it_promises(client_for, settings):
+def test_joining_and_leaving_show_within_the_freshness_it_promises(
+    client_for, settings, django_capture_on_commit_callbacks
+):
     settings.LOBBY_INDEX_SECONDS = 0  # rebuild as soon as the version moves
     me, other = PlayerFactory(), PlayerFactory()
-    lobby_set_looking(player=me, looking=True)
+
+    def looking(player, flag: bool) -> None:
+        with django_capture_on_commit_callbacks(execute=True):  # the announcement runs after commit
+            lobby_set_looking(player=player, looking=flag)
+
+    looking(me, True)
 
     def listed() -> list[int]:
         return [row["id"] for row in client_for(me.user).get("/api/filter-ratings/").json()]
 
     assert listed() == []
-    lobby_set_looking(player=other, looking=True)
+    looking(other, True)
     assert listed() == [other.pk]
-    lobby_set_looking(player=other, looking=False)
+    looking(other, False)
     assert listed() == []
 
 
