@@ -13,10 +13,13 @@ from apps.core.routes import route
 from apps.halls.urls import urlpatterns as halls_api
 from apps.matchmaking.urls import urlpatterns as matchmaking_api
 from apps.notifications.urls import urlpatterns as notifications_api
+from apps.pricing.urls import urlpatterns as pricing_api
 from apps.ratings.urls import urlpatterns as ratings_api
 from apps.realtime.urls import urlpatterns as realtime_pages
 from apps.reservations.urls import urlpatterns as reservations_api
 from apps.social.urls import urlpatterns as social_api
+from apps.walkup.urls import page_urlpatterns as walkup_pages
+from apps.walkup.urls import urlpatterns as walkup_api
 
 handler404 = "apps.core.outage.not_found"
 handler500 = "apps.core.outage.server_error"
@@ -29,6 +32,7 @@ urlpatterns = [
     route("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     route("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("staff/", include(realtime_pages)),
+    path("halls/", include(walkup_pages)),
     path("auth/", include(auth_urlpatterns)),
     path("users/", include(users_urlpatterns)),
     path(
@@ -41,6 +45,8 @@ urlpatterns = [
             + matchmaking_api
             + notifications_api
             + social_api
+            + pricing_api
+            + walkup_api
         ),
     ),
     # Anything else under the API prefixes is the JSON 404 envelope, in development (DEBUG) too.

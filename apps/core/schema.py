@@ -84,6 +84,8 @@ _PATH_PARAMETERS = {
     "invitation_id": "The invitation's id.",
     "matchup_id": "The matchup's id (a UUID): the chat of two players who agreed to play.",
     "notification_id": "The notification's id.",
+    "entry_id": "The walk-up queue entry's id (a waiting party).",
+    "offer_id": "The table offer's id.",
     "request_id": "The friend request's id.",
     "device_id": "The device's id (from registering it).",
     "uid": "From the activation link: the user's id, URL-safe base64.",

@@ -15,7 +15,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
-from apps.accounts.models import Player
+from apps.accounts.models import Player, User
 from apps.accounts.selectors import player_get_by_username
 from apps.core import parsing
 from apps.core.exceptions import DomainError
@@ -23,10 +23,13 @@ from apps.core.observability import OPEN_SOCKETS
 from apps.halls.selectors import hall_get_by_slug, hall_table_rows
 from apps.halls.serializers import tables_data
 from apps.matchmaking import services as matchmaking
-from apps.realtime import frames
+from apps.realtime import frames, walkup_socket
 from apps.realtime.auth import CLOSE_TOO_MANY_FRAMES, CLOSE_TRY_AGAIN_LATER, CLOSE_UNAUTHENTICATED, socket_user_id
 from apps.realtime.presence import presence_connect, presence_disconnect
-from apps.realtime.push import LOBBY_GROUP, hall_group, user_group
+from apps.realtime.push import LOBBY_GROUP, hall_group, hall_queue_group, user_group
+from apps.realtime.walkup_socket import frame_id, frame_input
+from apps.walkup import services as walkup
+from apps.walkup.serializers import JoinInputSerializer
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +68,11 @@ ACTIONS = (
     Action("matchmake", None, frozenset({"invite_sender_username"}), "_on_answer_invitation"),
     Action("change_matchup", None, frozenset(), "_on_view_chat"),
     Action("matchup", None, frozenset({"message"}), "_on_chat_message"),
+    Action("walkup", "join", frozenset(), "_on_queue_join"),
+    Action("walkup", "leave", frozenset(), "_on_queue_leave"),
+    Action("walkup", "confirm", frozenset(), "_on_offer_confirm"),
+    Action("walkup", "decline", frozenset(), "_on_offer_decline"),
+    Action("walkup", "watch", frozenset(), "_on_watch_queue"),
 )
 
 
@@ -89,12 +97,18 @@ _player_by_username = database_sync_to_async(player_get_by_username)
 
 
 @database_sync_to_async
+def _user_of(user_id: int) -> User:
+    return User.objects.get(pk=user_id)
+
+
+@database_sync_to_async
 def _board_snapshot(slug: str, request: _ScopeRequest) -> tuple[int, list[Any]]:
     hall = hall_get_by_slug(slug=slug)
     return hall.pk, tables_data(hall_table_rows(hall_id=hall.pk), hall_id=hall.pk, request=request)
 
 
 class BaseConsumer(AsyncJsonWebsocketConsumer):
+    actions: tuple[Action, ...] = ACTIONS
     user_id: int
     player: Player | None
     accepted = False
@@ -133,9 +147,7 @@ class BaseConsumer(AsyncJsonWebsocketConsumer):
         self.watching: set[str] = set()
         self.scope_request = _ScopeRequest(self.scope)
         self.viewing_matchup: str | None = None
-        self.allowance = float(settings.WS_RATE_BURST)
-        self.allowance_at = time.monotonic()
-        self.refused = 0
+        self._fill_budget()
         await self.accept(subprotocol)
         OPEN_SOCKETS.inc()
         self.counted = True
@@ -197,7 +209,7 @@ class BaseConsumer(AsyncJsonWebsocketConsumer):
             await self._error("INTERNAL_ERROR", "Something went wrong; the frame was not carried out.")
 
     async def _dispatch(self, content: dict[str, Any]) -> None:
-        for action in ACTIONS:
+        for action in self.actions:
             if action.matches(content):
                 await getattr(self, action.handler)(content)
                 return
@@ -262,8 +274,40 @@ class BaseConsumer(AsyncJsonWebsocketConsumer):
             sender=self._require_player(), matchup_id=str(content.get("matchup_id")), body=body
         )
 
+    async def _on_queue_join(self, content: dict[str, Any]) -> None:
+        """My party joins a hall's walk-up queue (`hall`: its slug); answered by a `queue_status` push."""
+        data = frame_input(JoinInputSerializer, content)
+        await database_sync_to_async(walkup_socket.queue_join)(
+            slug=content.get("hall"), player=self._require_player(), data=data
+        )
+
+    async def _on_queue_leave(self, content: dict[str, Any]) -> None:
+        entry_id = frame_id(content.get("entry_id"), "entry_id")
+        await database_sync_to_async(walkup.queue_leave)(entry_id=entry_id, user=await _user_of(self.user_id))
+
+    async def _on_offer_confirm(self, content: dict[str, Any]) -> None:
+        offer_id = frame_id(content.get("offer_id"), "offer_id")
+        await database_sync_to_async(walkup.offer_confirm)(offer_id=offer_id, user=await _user_of(self.user_id))
+
+    async def _on_offer_decline(self, content: dict[str, Any]) -> None:
+        offer_id = frame_id(content.get("offer_id"), "offer_id")
+        await database_sync_to_async(walkup.offer_decline)(offer_id=offer_id, user=await _user_of(self.user_id))
+
+    async def _on_watch_queue(self, content: dict[str, Any]) -> None:
+        """Staff watch their hall's queue (beside its board): a `walkup_queue` now and on every change."""
+        hall_id, frame = await database_sync_to_async(walkup_socket.staff_queue)(
+            slug=content.get("hall"), user=await _user_of(self.user_id)
+        )
+        await self._watch(hall_queue_group(hall_id))
+        await self.send_json(frame)
+
     def absolute_url(self, location: str) -> str:
         return self.scope_request.build_absolute_uri(location)
+
+    def _fill_budget(self) -> None:
+        self.allowance = float(settings.WS_RATE_BURST)
+        self.allowance_at = time.monotonic()
+        self.refused = 0
 
     def _within_rate(self) -> bool:
         """Token bucket per connection (WS_RATE_BURST frames, refilled at WS_RATE_PER_SECOND)."""

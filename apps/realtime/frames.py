@@ -9,6 +9,7 @@ fields in PICTURE_FIELDS absolute with the host the socket was opened on, as RES
 from typing import TYPE_CHECKING, Any
 
 from apps.reservations.serializers import reservation_data
+from apps.walkup.serializers import entry_data, offer_data, tables_freeing_data, waitlist_data
 
 if TYPE_CHECKING:  # rows only; this module runs no query
     from apps.accounts.models import Player
@@ -16,6 +17,8 @@ if TYPE_CHECKING:  # rows only; this module runs no query
     from apps.notifications.models import Notification
     from apps.reservations.models import GameSession
     from apps.social.models import FriendRequest
+    from apps.walkup.models import Offer, QueueEntry
+    from apps.walkup.selectors import EntryView, QueueView
 
 Frame = dict[str, Any]
 
@@ -173,6 +176,36 @@ def friend_accepted(friend: "Player") -> Frame:
         "friend_username": friend.user.username,
         "friend_profile_image": friend.picture_url,
     }
+
+
+def table_offered(offer: "Offer", entry: "QueueEntry") -> Frame:
+    """To the party's player: a table is theirs if they confirm in time (`until`: play ends by then)."""
+    return {
+        "protocol": "table_offered",
+        "entry_id": entry.pk,
+        "hall_id": entry.hall_id,
+        "offer": offer_data(offer),
+    }
+
+
+def queue_status(entry: "QueueEntry", view: "EntryView | None") -> Frame:
+    """To a waiting party's player when the queue changes: their place, wait and offer (or how it ended)."""
+    return {"protocol": "queue_status", "entry": entry_data(entry, view)}
+
+
+def walkup_queue(view: "QueueView") -> Frame:
+    """To the hall's staff watching its queue: every waiting party with its offer, and the tables freeing."""
+    return {
+        "protocol": "walkup_queue",
+        "hall_id": view.hall.pk,
+        "entries": [entry_data(item.entry, item) for item in view.entries],
+        "tables_freeing": tables_freeing_data(view),
+    }
+
+
+def waitlist(view: "QueueView") -> Frame:
+    """To the public wait page (no login): the WaitList shape of REST."""
+    return {"protocol": "waitlist", "waitlist": waitlist_data(view)}
 
 
 def board_snapshot(hall_id: int, tables: list[dict[str, Any]]) -> Frame:

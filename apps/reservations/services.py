@@ -6,9 +6,10 @@ lock the reservation or session row; the sweep skips rows another worker holds, 
 between reservation and session makes a second session impossible even if a lock were bypassed.
 """
 
+import logging
 import math
 from datetime import datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
@@ -22,6 +23,7 @@ from apps.halls.models import PoolTable
 from apps.halls.services import hall_staff_require
 from apps.notifications.models import Notification
 from apps.notifications.services import notification_send
+from apps.pricing.selectors import price_on_table
 from apps.realtime import frames
 from apps.realtime.push import push_to_hall_board, push_to_user
 from apps.reservations import (
@@ -30,6 +32,9 @@ from apps.reservations import (
 )
 from apps.reservations.models import GameSession, Reservation
 from apps.reservations.selectors import reservation_players
+from apps.walkup import services as walkup  # a module import: it seats its walk-ins here (README, "Cycles")
+
+logger = logging.getLogger(__name__)
 
 # A task may fire a hair before its ETA (clocks of broker, worker and database differ slightly).
 START_TOLERANCE = timedelta(seconds=1)
@@ -135,13 +140,16 @@ def reservation_create(
     player: Player | None = None,
     other_player: Player | None = None,
     created_by: User | None = None,
+    walk_in: bool | None = None,
 ) -> Reservation:
-    """Book `table` for [start, start + minutes). `player` None is a staff walk-in.
+    """Book `table` for [start, start + minutes). `player` None is a staff walk-in; `walk_in` (default: no
+    player) starts now, so a start a little in the past is taken (the walk-up queue seats a party, with or
+    without a player, as a walk-in).
 
     Schedules the start/finish tasks after commit when they fall due soon (see tasks.py).
     """
     start = _start_in_hall_time(table, start)
-    _check_when(table, start, walk_in=player is None)
+    _check_when(table, start, walk_in=player is None if walk_in is None else walk_in)
     # Lock the table row: every booking of this table queues here, on whichever app server it runs.
     table = PoolTable.objects.select_for_update().select_related("hall").get(pk=table.pk)
     if player is None:
@@ -203,6 +211,8 @@ def reservation_cancel(*, reservation_id: int, user: User) -> Reservation:
         return reservation
     reservation.status = Reservation.Status.CANCELLED
     reservation.save(update_fields=["status"])
+    table_id = reservation.table_id
+    transaction.on_commit(lambda: _table_freed(table_id=table_id))
     return reservation
 
 
@@ -253,13 +263,14 @@ def session_start(*, reservation_id: int) -> GameSession | None:
     return session
 
 
-def _cost(session: GameSession, minutes: int) -> Decimal:
-    hall = session.table.hall
-    blocks = math.ceil(minutes / hall.billing_increment_minutes) if minutes > 0 else 0
-    billed_minutes = blocks * hall.billing_increment_minutes
-    return (session.table.hourly_rate * Decimal(billed_minutes) / Decimal(60)).quantize(
-        Decimal("0.01"), rounding=ROUND_HALF_UP
+def _cost(session: GameSession) -> Decimal:
+    """What the ended game costs: the hall's price list in force at its start, with the member rate when
+    its booker (or the player a walk-in is for) is a member (apps/pricing)."""
+    assert session.ended_at is not None
+    quote = price_on_table(
+        table=session.table, start=session.started_at, end=session.ended_at, player=session.reservation.player_reserving
     )
+    return quote.total
 
 
 def _session_to_finish(session_id: int, *, early: bool) -> GameSession | None:
@@ -291,7 +302,7 @@ def _record_end(session: GameSession, now: datetime, *, early: bool) -> None:
         session.ended_at = reservation.end_time
     minutes = max(0, math.ceil((session.ended_at - session.started_at).total_seconds() / 60))
     session.minutes_played = minutes
-    session.cost = _cost(session, minutes)
+    session.cost = _cost(session)
     session.end_processed_at = now
     session.save(update_fields=["ended_at", "ended_early", "minutes_played", "cost", "end_processed_at"])
 
@@ -310,13 +321,25 @@ def _announce_end(session: GameSession) -> None:
     user_ids = [player.user_id for player in players]
     free_frame, finish_frame = frames.table_free(session), frames.session_finished(session)
     hall_id = session.table.hall_id
+    table_id = session.table_id
 
     def announce() -> None:
         push_to_hall_board(hall_id, free_frame)
         for user_id in user_ids:
             push_to_user(user_id, finish_frame)
+        _table_freed(table_id=table_id)
 
     transaction.on_commit(announce)
+
+
+def _table_freed(*, table_id: int) -> None:
+    """After commit: a game ended, or a booking was cancelled, and its table is free. The one place that tells
+    whoever waits for tables (the walk-up queue offers it); each listener runs its own transaction, and a
+    failure is logged, never raised into the action that freed the table (each has a sweep that catches up)."""
+    try:
+        walkup.queue_table_freed(table_id=table_id)
+    except Exception:
+        logger.exception("walk-up queue call on table %s failed", table_id)
 
 
 @transaction.atomic

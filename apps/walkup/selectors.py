@@ -158,6 +158,9 @@ def table_states(*, hall: PoolHouse, now: datetime) -> list[TableState]:
             ready_at = max(now, busy_end) + buffer
         else:
             ready_at = max([now, *(row["end_time"] + buffer for row in rows if row["end_time"] <= now)])
+        # Bookings start on whole seconds: round up, or a start would fall inside the tidy-up time.
+        if ready_at.microsecond:
+            ready_at = ready_at.replace(microsecond=0) + timedelta(seconds=1)
         bookings = tuple(
             (row["start_time"], row["end_time"]) for row in rows if row is not current and row["start_time"] > now
         )
@@ -173,7 +176,7 @@ def table_states(*, hall: PoolHouse, now: datetime) -> list[TableState]:
                 busy=busy,
                 walk_in_started=session["started_at"] if session and session["reservation_id"] in walk_ins else None,
                 bookings=bookings,
-                offerable=not busy and ready_at <= now + buffer and fits,
+                offerable=not busy and ready_at <= now + buffer + timedelta(seconds=1) and fits,
                 until=window_end if limited else None,
             )
         )

@@ -48,15 +48,21 @@ EXPIRY_TOLERANCE = timedelta(seconds=1)
 DECLINE_MEMORY = timedelta(hours=12)
 
 
+def _ensure_queue(hall_id: int) -> None:
+    """Make the hall's queue row before the transaction that locks it: two first joins inserting it inside
+    their transactions would deadlock on its unique key. Outside a transaction, a losing insert just fails."""
+    try:
+        HallQueue.objects.get_or_create(hall_id=hall_id)
+    except IntegrityError:
+        pass  # made by a concurrent first use
+
+
 def _lock_queue(hall_id: int) -> None:
-    """Take the hall's queue lock for this transaction (its row is made on first use)."""
-    if not HallQueue.objects.filter(hall_id=hall_id).exists():
-        try:
-            with transaction.atomic():
-                HallQueue.objects.create(hall_id=hall_id)
-        except IntegrityError:
-            pass  # made by a concurrent first use
-    HallQueue.objects.select_for_update().get(hall_id=hall_id)
+    """Take the hall's queue lock for this transaction; every entry point made the row already (a queue
+    with a party in it has one)."""
+    if not HallQueue.objects.select_for_update().filter(hall_id=hall_id).exists():
+        _ensure_queue(hall_id)
+        HallQueue.objects.select_for_update().get(hall_id=hall_id)
 
 
 def _announce(hall_id: int, *, also: Iterable[int] = ()) -> None:
@@ -97,8 +103,8 @@ def _entry_create(
     player: Player | None,
     created_by: User | None,
 ) -> QueueEntry:
-    now = timezone.now()
     _lock_queue(hall.pk)
+    now = timezone.now()  # read under the lock: the queue's order is the order the joins got the lock
     if not within_opening_hours(hall, now, now + timedelta(minutes=hall.min_booking_minutes)):
         raise exceptions.HallClosed(
             f"{hall.title} is closed now; it is open {hall.open_time:%H:%M}-{hall.close_time:%H:%M} ({hall.time_zone})."
@@ -127,7 +133,6 @@ def _entry_create(
     return entry
 
 
-@transaction.atomic
 def queue_join(
     *,
     hall: PoolHouse,
@@ -141,32 +146,35 @@ def queue_join(
     party writes more). Refused while the hall is closed, for a kind of table it does not have, and when the
     player already waits somewhere. A table free now is offered at once."""
     shown = (name or "").strip() or _default_name(player)
-    return _entry_create(
-        hall=hall,
-        name=shown,
-        party_size=party_size,
-        table_kind=table_kind,
-        minutes=minutes,
-        player=player,
-        created_by=player.user,
-    )
+    _ensure_queue(hall.pk)
+    with transaction.atomic():
+        return _entry_create(
+            hall=hall,
+            name=shown,
+            party_size=party_size,
+            table_kind=table_kind,
+            minutes=minutes,
+            player=player,
+            created_by=player.user,
+        )
 
 
-@transaction.atomic
 def queue_add_at_desk(
     *, hall: PoolHouse, user: User, name: str, party_size: int, table_kind: str = "", minutes: int | None = None
 ) -> QueueEntry:
     """Staff add a party standing at the desk (no account; staff answer its offers)."""
     hall_staff_require(user=user, hall=hall)
-    return _entry_create(
-        hall=hall,
-        name=name.strip(),
-        party_size=party_size,
-        table_kind=table_kind,
-        minutes=minutes,
-        player=None,
-        created_by=user,
-    )
+    _ensure_queue(hall.pk)
+    with transaction.atomic():
+        return _entry_create(
+            hall=hall,
+            name=name.strip(),
+            party_size=party_size,
+            table_kind=table_kind,
+            minutes=minutes,
+            player=None,
+            created_by=user,
+        )
 
 
 def _end_waiting(entry: QueueEntry, status: str, now: datetime) -> None:

@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 API_DOC = ROOT / "docs" / "api.md"
 SOCKET_DOC = ROOT / "docs" / "socket.md"
 CONSUMER = ROOT / "apps" / "realtime" / "consumers.py"
+PUBLIC_CONSUMER = ROOT / "apps" / "realtime" / "public.py"
 FRAMES = ROOT / "apps" / "realtime" / "frames.py"
 SOCKET_AUTH = ROOT / "apps" / "realtime" / "auth.py"
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -183,9 +184,14 @@ def _tree(path: Path) -> ast.Module:
     return ast.parse(path.read_text(), filename=str(path))
 
 
-def _consumer_method(name: str) -> ast.AsyncFunctionDef | ast.FunctionDef:
-    consumer = next(n for n in _tree(CONSUMER).body if isinstance(n, ast.ClassDef) and n.name == "BaseConsumer")
-    return next(n for n in consumer.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == name)
+def _consumer_method(name: str, classes: tuple[tuple[Path, str], ...] = ((CONSUMER, "BaseConsumer"),)):
+    """The method `name` of the first of these consumer classes that defines it (a subclass first)."""
+    for path, class_name in classes:
+        consumer = next(n for n in _tree(path).body if isinstance(n, ast.ClassDef) and n.name == class_name)
+        for node in consumer.body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name:
+                return node
+    raise AssertionError(f"no consumer method {name}")
 
 
 Selector = tuple[str | None, str | None, frozenset[str]]  # action, protocol, keys that must be present
@@ -213,21 +219,26 @@ def _keys_read(body: list[ast.stmt], variable: str = "content") -> set[str]:
     return keys
 
 
-def _code_actions() -> dict[Selector, set[str]]:
-    """{selector: fields its handler reads} for every row of the consumer's action table."""
+PUBLIC_CLASSES = ((PUBLIC_CONSUMER, "PublicConsumer"), (CONSUMER, "BaseConsumer"))
+
+
+def _code_actions(public: bool = False) -> dict[Selector, set[str]]:
+    """{selector: fields its handler reads} for every row of the consumer's action table (of the public
+    socket's consumer with `public`)."""
     from apps.realtime.consumers import ACTIONS
+    from apps.realtime.public import PUBLIC_ACTIONS
 
     actions = {}
-    for row in ACTIONS:
-        handler = _consumer_method(row.handler)
+    for row in PUBLIC_ACTIONS if public else ACTIONS:
+        handler = _consumer_method(row.handler, PUBLIC_CLASSES) if public else _consumer_method(row.handler)
         actions[(row.action, row.protocol, row.keys)] = _keys_read(handler.body, handler.args.args[1].arg)
-    assert len(actions) >= 5, "the action table was not found"
+    assert len(actions) >= (1 if public else 5), "the action table was not found"
     return actions
 
 
-def _documented_actions() -> dict[Selector, str]:
+def _documented_actions(part: str = "Client → server") -> dict[Selector, str]:
     documented = {}
-    for heading, body in _sections(_part(SOCKET_DOC.read_text(), "Client → server")).items():
+    for heading, body in _sections(_part(SOCKET_DOC.read_text(), part)).items():
         match = re.fullmatch(r"`(\{.*\})`", heading)
         assert match, f"a client action's heading is its frame's skeleton in backticks, not '{heading}'"
         pairs = dict(re.findall(r'"(\w+)": ("[^"]*"|…)', match.group(1)))
@@ -252,6 +263,15 @@ def test_each_action_names_the_fields_the_consumer_reads() -> None:
         if (unnamed := _names(documented.get(selector, ""), keys))
     }
     assert not missing, f"fields read from a frame but not named in its action's section: {missing}"
+
+
+def test_every_action_of_the_public_socket_is_documented_with_its_fields_and_nothing_else() -> None:
+    in_code, documented = _code_actions(public=True), _documented_actions("Public: client → server")
+    assert set(in_code) == set(documented), f"public actions in code {set(in_code)}, in docs {set(documented)}"
+    missing = {
+        selector: unnamed for selector, keys in in_code.items() if (unnamed := _names(documented[selector], keys))
+    }
+    assert not missing, f"fields read from a public frame but not named in its action's section: {missing}"
 
 
 # --- Socket: the frames the code sends ----------------------------------------------------------
@@ -340,7 +360,7 @@ def test_each_frame_names_its_fields() -> None:
 
 def test_every_error_code_the_consumer_raises_is_documented() -> None:
     codes: set[str] = set()
-    for node in ast.walk(_tree(CONSUMER)):
+    for node in (n for path in (CONSUMER, PUBLIC_CONSUMER) for n in ast.walk(_tree(path))):
         match node:
             case ast.Call(
                 func=ast.Attribute(value=ast.Name(id="self"), attr="_error"), args=[ast.Constant(value=str(code)), *_]
@@ -381,7 +401,7 @@ def test_close_codes_are_documented_both_ways() -> None:
 def test_every_setting_the_socket_reads_is_named() -> None:
     read = {
         node.attr
-        for path in (CONSUMER, SOCKET_AUTH)
+        for path in (CONSUMER, PUBLIC_CONSUMER, SOCKET_AUTH)
         for node in ast.walk(_tree(path))
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "settings"
     }

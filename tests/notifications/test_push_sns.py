@@ -5,9 +5,6 @@ invitation through the outbox and a real Celery worker to the endpoint, after co
 
 import json
 import secrets
-import socket
-import subprocess
-import sys
 import time
 import urllib.request
 from datetime import UTC, datetime
@@ -33,11 +30,14 @@ from apps.notifications.services import notification_send
 from strikem.asgi import application
 from tests.conftest import bearer
 from tests.factories import PlayerFactory
-from tests.processes import ROOT, celery_worker, free_port
+from tests.lambdas import test_aws_flow
+from tests.processes import celery_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 REGION = "eu-central-1"
+# moto's server, started once per module: the fixture the AWS flow tests use.
+moto_url = test_aws_flow.moto_url
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": REGION}
 
 
@@ -47,27 +47,6 @@ def tokens() -> SimpleNamespace:
     return SimpleNamespace(
         fcm=f"{secrets.token_urlsafe(8)}:APA91b{secrets.token_urlsafe(100)}", apns=secrets.token_hex(32)
     )
-
-
-@pytest.fixture(scope="module")
-def moto_url():
-    port = free_port()
-    (ROOT / "var").mkdir(exist_ok=True)
-    with open(ROOT / "var" / "test-moto-push.log", "wb") as log:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)], stdout=log, stderr=log
-        )
-        try:
-            deadline = time.monotonic() + 30
-            while time.monotonic() < deadline:
-                with socket.socket() as probe:
-                    if probe.connect_ex(("127.0.0.1", port)) == 0:
-                        break
-                time.sleep(0.1)
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
 
 
 @pytest.fixture
