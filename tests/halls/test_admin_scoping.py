@@ -47,7 +47,7 @@ def test_staff_cannot_open_another_halls_table(two_halls):
 def test_staff_cannot_create_a_table_in_another_hall(two_halls):
     world = two_halls
     client = _admin_client(world.staff_a)
-    data = {"hall": world.hall_b.pk, "number": 9, "top": "10", "left": "10", "hourly_rate": "10.00"}
+    data = {"hall": world.hall_b.pk, "number": 9, "kind": "pool", "top": "10", "left": "10", "hourly_rate": "10.00"}
     response = client.post("/admin/halls/pooltable/add/", data)
     assert response.status_code == 200  # the form is shown again with an error
     assert "hall" in response.context["adminform"].form.errors
