@@ -17,6 +17,7 @@ import math
 import threading
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import redis
@@ -58,7 +59,7 @@ def _build(version: bytes) -> LobbyIndex:
         .order_by("rating", "id")
         .values_list("id", "rating", "latitude", "longitude")
     )
-    columns = list(zip(*rows, strict=True)) if rows else [[], [], [], []]
+    columns: list[tuple[Any, ...]] = list(zip(*rows, strict=True)) if rows else [(), (), (), ()]
     return LobbyIndex(
         ids=np.array(columns[0], dtype=np.int64),
         ratings=np.array(columns[1], dtype=np.float64),
@@ -83,7 +84,7 @@ def lobby_index() -> LobbyIndex:
         if age < settings.LOBBY_INDEX_MAX_SECONDS and (not moved or age < settings.LOBBY_INDEX_SECONDS):
             return current
     with _lock:
-        if _index is current:  # nobody rebuilt it while this thread waited
+        if _index is current or _index is None:  # nobody rebuilt it while this thread waited
             _index = _build(version)
         return _index
 

@@ -5,7 +5,6 @@ import json
 from datetime import timedelta
 
 import pytest
-from rest_framework.test import APIClient
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.utils import timezone
