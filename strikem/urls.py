@@ -18,6 +18,8 @@ from apps.ratings.urls import urlpatterns as ratings_api
 from apps.realtime.urls import urlpatterns as realtime_pages
 from apps.reservations.urls import urlpatterns as reservations_api
 from apps.social.urls import urlpatterns as social_api
+from apps.tournaments.urls import page_urlpatterns as tournament_pages
+from apps.tournaments.urls import urlpatterns as tournaments_api
 from apps.walkup.urls import page_urlpatterns as walkup_pages
 from apps.walkup.urls import urlpatterns as walkup_api
 
@@ -32,6 +34,7 @@ urlpatterns = [
     route("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     route("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("staff/", include(realtime_pages)),
+    path("tournaments/", include(tournament_pages)),
     path("halls/", include(walkup_pages)),
     path("auth/", include(auth_urlpatterns)),
     path("users/", include(users_urlpatterns)),
@@ -45,6 +48,7 @@ urlpatterns = [
             + matchmaking_api
             + notifications_api
             + social_api
+            + tournaments_api
             + pricing_api
             + walkup_api
         ),

@@ -31,6 +31,7 @@ from strikem.asgi import application
 from tests.conftest import bearer, png_bytes
 from tests.factories import ROUND_THE_CLOCK_ZONE, HallFactory, HallStaffFactory, PlayerFactory, TableFactory
 from tests.helpers import at, book_directly, finished_session
+from tests.tournaments.rows import open_tournament, running_tournament
 
 ACTORS = ("owner", "opponent", "other", "staff_here", "staff_elsewhere", "anonymous")
 
@@ -42,6 +43,27 @@ class World:
 
     def user(self, actor: str):
         return None if actor == "anonymous" else self.players[actor].user
+
+
+def _tournament_world(hall, owner, opponent, staff_here) -> dict[str, Any]:
+    """Two tournaments of the hall: TO takes registrations (O and P registered, check-in open), TR runs with
+    O and P playing its match MA on table 3."""
+    open_one = open_tournament(hall, staff_here.user, [owner, opponent])
+    tables = [TableFactory(hall=hall, number=3), TableFactory(hall=hall, number=4)]
+    running, match = running_tournament(hall, staff_here.user, owner, opponent, tables)
+    free = TableFactory(hall=hall, number=5)
+    now = timezone.now().replace(microsecond=0)
+    return {
+        "TO": open_one.pk,
+        "TR": running.pk,
+        "MA": match.pk,
+        "T3": tables[0].pk,
+        "T5": free.pk,
+        "t_open": (now - timedelta(hours=1)).isoformat(),
+        "t_close": (now + timedelta(hours=1)).isoformat(),
+        "t_start": (now + timedelta(hours=2)).isoformat(),
+        "t_end": (now + timedelta(hours=6)).isoformat(),
+    }
 
 
 def _world() -> World:
@@ -98,6 +120,7 @@ def _world() -> World:
         "D": device.pk,
         "soon": at(2).isoformat(),
     }
+    ids.update(_tournament_world(hall, owner, opponent, staff_here))
     return World(players=players, ids=ids)
 
 
@@ -202,6 +225,105 @@ REST = [
     ("invitation", "write", "post", "/api/invitations/{I}/accept/", None, _only({"owner": 201}, 404)),
     ("invitation", "delete", "post", "/api/invitations/{I}/deny/", None, _only({"owner": 204}, 404)),
     ("player details", "read", "get", "/api/player-details/", None, _everyone(200)),
+    ("tournaments", "read", "get", "/api/tournaments/", None, _everyone(200, anonymous=200)),
+    ("tournament", "read", "get", "/api/tournaments/{TR}/", None, _everyone(200, anonymous=200)),
+    (
+        "tournament",
+        "write",
+        "post",
+        "/api/tournaments/",
+        {
+            "hall": "{H}",
+            "name": "Cup",
+            "tables": ["{T5}"],
+            "registration_opens_at": "{t_open}",
+            "registration_closes_at": "{t_close}",
+            "check_in_opens_at": "{t_open}",
+            "check_in_closes_at": "{t_start}",
+            "starts_at": "{t_start}",
+            "ends_at": "{t_end}",
+        },
+        _only({"staff_here": 201}, 403),
+    ),
+    # O and P are registered already; anybody else with a player may register.
+    (
+        "tournament registration",
+        "write",
+        "post",
+        "/api/tournaments/{TO}/register/",
+        None,
+        _only({"owner": 409, "opponent": 409}, 201),
+    ),
+    (
+        "tournament registration",
+        "delete",
+        "post",
+        "/api/tournaments/{TO}/withdraw/",
+        None,
+        _only({"owner": 200, "opponent": 200}, 409),
+    ),
+    # Checking O in: O during the window, or the hall's staff at the desk.
+    (
+        "tournament check-in",
+        "write",
+        "post",
+        "/api/tournaments/{TO}/check-in/",
+        {"player": "{O}"},
+        _only({"owner": 200, "staff_here": 200}, 403),
+    ),
+    # The hall's staff reach the rule (nobody checked in yet); nobody else may start it.
+    ("tournament start", "write", "post", "/api/tournaments/{TO}/start/", None, _only({"staff_here": 409}, 403)),
+    ("tournament undo", "write", "post", "/api/tournaments/{TR}/undo/", None, _only({"staff_here": 409}, 403)),
+    ("tournament matches", "read", "get", "/api/tournaments/{TR}/matches/", None, _everyone(200, anonymous=200)),
+    (
+        "tournament match report",
+        "write",
+        "post",
+        "/api/tournaments/{TR}/matches/{MA}/report/",
+        {"my_score": 5, "opponent_score": 3},
+        _only({"owner": 200, "opponent": 200}, 403),
+    ),
+    (
+        "tournament match rack",
+        "write",
+        "post",
+        "/api/tournaments/{TR}/matches/{MA}/rack/",
+        {"player": "{O}"},
+        _only({"owner": 200, "opponent": 200, "staff_here": 200}, 403),
+    ),
+    (
+        "tournament match result",
+        "write",
+        "post",
+        "/api/tournaments/{TR}/matches/{MA}/result/",
+        {"score_a": 5, "score_b": 3},
+        _only({"staff_here": 200}, 403),
+    ),
+    (
+        "tournament match forfeit",
+        "write",
+        "post",
+        "/api/tournaments/{TR}/matches/{MA}/forfeit/",
+        {"player": "{P}"},
+        _only({"staff_here": 200}, 403),
+    ),
+    # The match is on a table already (call: MATCH_NOT_READY), and table 3 is its own (move: not free).
+    (
+        "tournament match call",
+        "write",
+        "post",
+        "/api/tournaments/{TR}/matches/{MA}/call/",
+        {},
+        _only({"staff_here": 409}, 403),
+    ),
+    (
+        "tournament match move",
+        "write",
+        "post",
+        "/api/tournaments/{TR}/matches/{MA}/move/",
+        {"table_id": "{T3}"},
+        _only({"staff_here": 409}, 403),
+    ),
     ("friends", "read", "get", "/api/friends/", None, _everyone(200)),
     (
         "friend settings",
@@ -252,6 +374,8 @@ def _fill(value: Any, ids: dict[str, Any]) -> Any:
         return value.format(**ids)
     if isinstance(value, dict):
         return {key: _fill(item, ids) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_fill(item, ids) for item in value]
     return value
 
 

@@ -77,6 +77,8 @@ _PATH_PARAMETERS = {
     "hall_id": "The hall's id.",
     "table_id": "The table's id (`Table.id`), not its number inside the hall.",
     "session_id": "The game session's id.",
+    "tournament_id": "The tournament's id.",
+    "match_id": "The tournament match's id (`MatchCard.id`).",
     "reservation_id": "The reservation's id.",
     "player_id": "The player's id.",
     "id": "The player's id.",

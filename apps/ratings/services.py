@@ -26,6 +26,7 @@ from apps.realtime.push import push_to_hall_board, push_to_user
 from apps.reservations.exceptions import SessionNotFound
 from apps.reservations.models import GameSession
 from apps.reservations.selectors import reservation_players
+from apps.tournaments import services as tournaments  # a module import: it calls these services (README, "Cycles")
 
 MAX_FRAMES = 99
 
@@ -179,12 +180,19 @@ def result_dispute(*, session_id: int, player: Player) -> GameResult:
 
 @transaction.atomic
 def result_settle(
-    *, session_id: int, staff_user: User, winner_id: int | None, result_winner: int, result_loser: int
+    *,
+    session_id: int,
+    staff_user: User,
+    winner_id: int | None,
+    result_winner: int,
+    result_loser: int,
+    at_once: bool = False,
 ) -> GameResult:
     """Hall staff decide the result of a finished game of their hall; `winner_id` None is a draw. Final at once.
 
     Staff step in when the players disagree, or when the time to report has run out; never while a
     report still waits for the opponent's confirmation, nor before the players have had the chance.
+    `at_once`: a tournament director enters the score at the desk, without waiting for the players.
     """
     session = _locked_session(session_id)
     hall_staff_require(user=staff_user, hall=session.table.hall)
@@ -196,12 +204,13 @@ def result_settle(
     result = GameResult.objects.select_for_update().filter(session=session).first()
     now = timezone.now()
     if result is None:
-        if now < session.ended_at + timedelta(hours=settings.RESULT_SINGLE_REPORT_HOURS):
+        if not at_once and now < session.ended_at + timedelta(hours=settings.RESULT_SINGLE_REPORT_HOURS):
             raise exceptions.AwaitingReports()
         result = _result_of(session)
     if result.status == GameResult.Status.FINAL:
         raise exceptions.ResultAlreadyFinal()
-    if result.status == GameResult.Status.PENDING and result.final_after > now and result.reports.exists():
+    pending = result.status == GameResult.Status.PENDING and result.final_after > now and result.reports.exists()
+    if pending and not at_once:
         raise exceptions.AwaitingOpponent()
     if winner_id is None:
         claimed_winner, tie = None, True
@@ -263,6 +272,10 @@ def _finalize(result: GameResult) -> GameResult:
             extra=str(result.session_id),
             sent_by=other,
         )
+    session_id = result.session_id
+    # A tournament match advances its bracket from here, whichever way the result became final; in its own
+    # transaction after this one commits (its lock order starts at the tournament, ours at the session).
+    transaction.on_commit(lambda: tournaments.tournament_result_final(session_id=session_id))
     return result
 
 

@@ -208,6 +208,54 @@ def waitlist(view: "QueueView") -> Frame:
     return {"protocol": "waitlist", "waitlist": waitlist_data(view)}
 
 
+def match_called(
+    *,
+    tournament_id: int,
+    tournament_name: str,
+    match_id: int,
+    match_key: str,
+    table_number: int,
+    opponent: str,
+    race_to: int,
+    opponent_race_to: int,
+    win_probability: float | None,
+) -> Frame:
+    """To each player of a tournament match called to a table (all their sockets): where, against whom, the
+    races and their chance to win."""
+    return {
+        "protocol": "match_called",
+        "tournament_id": tournament_id,
+        "tournament_name": tournament_name,
+        "match_id": match_id,
+        "match_key": match_key,
+        "table_number": table_number,
+        "opponent_username": opponent,
+        "race_to": race_to,
+        "opponent_race_to": opponent_race_to,
+        "win_probability": win_probability,
+    }
+
+
+def tournament_snapshot(snapshot: dict[str, Any]) -> Frame:
+    """To a socket that starts watching a tournament: the whole of it, the REST Tournament shape."""
+    return {"protocol": "tournament_snapshot", "tournament": snapshot}
+
+
+def tournament_update(
+    *, tournament_id: int, version: int, event: str, match: dict[str, Any] | None, snapshot: dict[str, Any] | None
+) -> Frame:
+    """To a tournament's watchers after every change: what happened, the match it happened to (a MatchCard)
+    and, unless it was a live score, the whole tournament as it now stands."""
+    return {
+        "protocol": "tournament_update",
+        "tournament_id": tournament_id,
+        "version": version,
+        "event": event,
+        "match": match,
+        "tournament": snapshot,
+    }
+
+
 def board_snapshot(hall_id: int, tables: list[dict[str, Any]]) -> Frame:
     return {"protocol": "board_snapshot", "hall_id": hall_id, "tables": tables}
 

@@ -70,6 +70,15 @@ def push_to_user(user_id: int, frame: dict[str, Any]) -> None:
     _group_send(user_group(user_id), frame)
 
 
+def tournament_group(tournament_id: int) -> str:
+    return f"tournament.{tournament_id}"
+
+
+def push_to_tournament(tournament_id: int, frame: dict[str, Any]) -> None:
+    """To everyone watching a tournament: players' sockets and the public bracket page alike."""
+    _group_send(tournament_group(tournament_id), frame)
+
+
 def push_to_hall_board(hall_id: int, frame: dict[str, Any]) -> None:
     """Everything that changes a hall's board passes here: its stored table list is stale from now on."""
     snapshot_invalidate(hall_id)

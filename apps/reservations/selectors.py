@@ -10,6 +10,10 @@ from apps.reservations.exceptions import SessionNotFound, TableNotFound
 from apps.reservations.models import GameSession, Reservation
 
 _PLAYERS = ("player_reserving__user", "other_player__user")
+# Holds (reservation_create(hold=True)): bookings that keep a table for an event whose games are bookings of
+# their own inside them. The event names its hold (apps/tournaments: TournamentTable.hold), hence this
+# reverse relation; a hold starts no session.
+HOLDS = Q(tournament_hold__isnull=False)
 
 
 def reservation_players(reservation: Reservation) -> list[Player]:

@@ -31,7 +31,8 @@ from apps.reservations import (
     tasks,  # a module import: the tasks call these services (README, "Cycles")
 )
 from apps.reservations.models import GameSession, Reservation
-from apps.reservations.selectors import reservation_players
+from apps.reservations.selectors import HOLDS, reservation_players
+from apps.tournaments import services as tournaments  # a module import: it calls these services (README, "Cycles")
 from apps.walkup import services as walkup  # a module import: it seats its walk-ins here (README, "Cycles")
 
 logger = logging.getLogger(__name__)
@@ -53,14 +54,19 @@ def _validate_duration(table: PoolTable, minutes: int) -> None:
 
 
 def _busy_players(players: list[Player], start: datetime, end: datetime) -> list[Player]:
-    """Players of the list who are booked or playing anywhere during [start, end)."""
+    """Players of the list who are booked or playing anywhere during [start, end). A game that has ended
+    holds nobody, even while its booking's end (the moment it ended, to the second) is not yet past."""
     ids = [player.pk for player in players]
-    clashes = Reservation.objects.filter(
-        Q(player_reserving_id__in=ids) | Q(other_player_id__in=ids),
-        status=Reservation.Status.BOOKED,
-        start_time__lt=end,
-        end_time__gt=start,
-    ).values_list("player_reserving_id", "other_player_id")
+    clashes = (
+        Reservation.objects.filter(
+            Q(player_reserving_id__in=ids) | Q(other_player_id__in=ids),
+            status=Reservation.Status.BOOKED,
+            start_time__lt=end,
+            end_time__gt=start,
+        )
+        .exclude(game_session__ended_at__isnull=False)
+        .values_list("player_reserving_id", "other_player_id")
+    )
     busy = {player_id for pair in clashes for player_id in pair if player_id in ids}
     return [player for player in players if player.pk in busy]
 
@@ -82,10 +88,12 @@ def _check_when(table: PoolTable, start: datetime, *, walk_in: bool) -> None:
         raise exceptions.BeyondBookingHorizon(f"{table.hall.title} takes bookings up to {horizon} days ahead.")
 
 
-def _check_table_rules(table: PoolTable, start: datetime, end: datetime, minutes: int) -> None:
-    """The hall's rules for a slot of this locked table: duration, service, opening hours."""
+def _check_table_rules(table: PoolTable, start: datetime, end: datetime, minutes: int, *, hold: bool = False) -> None:
+    """The hall's rules for a slot of this locked table: duration (a hold runs as long as its event), service,
+    opening hours."""
     hall = table.hall
-    _validate_duration(table, minutes)
+    if not hold:
+        _validate_duration(table, minutes)
     if table.out_of_service:
         raise exceptions.TableOutOfService(f"Table {table.number} is out of service.")
     if not within_opening_hours(hall, start, end):
@@ -140,13 +148,16 @@ def reservation_create(
     player: Player | None = None,
     other_player: Player | None = None,
     created_by: User | None = None,
+    hold: bool = False,
     walk_in: bool | None = None,
 ) -> Reservation:
     """Book `table` for [start, start + minutes). `player` None is a staff walk-in; `walk_in` (default: no
     player) starts now, so a start a little in the past is taken (the walk-up queue seats a party, with or
     without a player, as a walk-in).
 
-    Schedules the start/finish tasks after commit when they fall due soon (see tasks.py).
+    A `hold` is a staff walk-in that keeps the table for an event (a tournament's hours) however long it
+    runs; it starts no session of its own: the event's games are bookings inside it
+    (`session_start_in_hold`). Schedules the start/finish tasks after commit when they fall due soon.
     """
     start = _start_in_hall_time(table, start)
     _check_when(table, start, walk_in=player is None if walk_in is None else walk_in)
@@ -158,7 +169,9 @@ def reservation_create(
             raise exceptions.ReservationError("A walk-in needs the staff member who makes it.")
         hall_staff_require(user=created_by, hall=table.hall)
     end = start + timedelta(minutes=minutes)
-    _check_table_rules(table, start, end, minutes)
+    if hold and player is not None:
+        raise exceptions.ReservationError("A hold is a walk-in: it has no player.")
+    _check_table_rules(table, start, end, minutes, hold=hold)
     if other_player is not None and player is not None and other_player.pk == player.pk:
         raise exceptions.InvalidOpponent("You cannot book a game against yourself.")
     _check_table_free(table, start, end)
@@ -238,6 +251,8 @@ def session_start(*, reservation_id: int) -> GameSession | None:
         return None
     if reservation.start_time > now + START_TOLERANCE:
         return None  # moved later since the task was queued; its new task or the sweep will come
+    if Reservation.objects.filter(HOLDS, pk=reservation.pk).exists():
+        return None  # a hold keeps the table; its event's games start sessions of their own
     if GameSession.objects.filter(reservation=reservation).exists():
         return None
     try:
@@ -260,6 +275,52 @@ def session_start(*, reservation_id: int) -> GameSession | None:
     frame = frames.table_busy(session)
     hall_id = reservation.table.hall_id
     transaction.on_commit(lambda: push_to_hall_board(hall_id, frame))
+    return session
+
+
+@transaction.atomic
+def session_start_in_hold(
+    *, hold_id: int, player: Player, other_player: Player, created_by: User | None
+) -> GameSession:
+    """Start a game now between two players on a table their event holds (`reservation_create(hold=True)`).
+
+    The game is a booking of its own inside the hold, from now to the hold's end (it is finished early when
+    the game ends), so its table time, cost, players and result are those of any session. The table row is
+    locked first, then the players: no second game on the table, no player in two games at once.
+    """
+    now = timezone.now().replace(microsecond=0)
+    hold = Reservation.objects.filter(pk=hold_id).first()
+    if hold is None:
+        raise exceptions.ReservationNotFound()
+    table = PoolTable.objects.select_for_update().select_related("hall").get(pk=hold.table_id)
+    hold.refresh_from_db()
+    if hold.status != Reservation.Status.BOOKED or not hold.start_time <= now < hold.end_time:
+        raise exceptions.TableAlreadyBooked(f"Table {table.number} is not held for this game now.")
+    if table.out_of_service:
+        raise exceptions.TableOutOfService(f"Table {table.number} is out of service.")
+    if player.pk == other_player.pk:
+        raise exceptions.InvalidOpponent("A game needs two different players.")
+    if (
+        Reservation.objects.filter(
+            table=table, status=Reservation.Status.BOOKED, start_time__lt=hold.end_time, end_time__gt=now
+        )
+        .exclude(pk=hold.pk)
+        .exclude(game_session__ended_at__isnull=False)
+        .exists()
+    ):
+        raise exceptions.TableAlreadyBooked(f"Table {table.number} has a game on it.")
+    _check_players_free([player, other_player], now, hold.end_time)
+    reservation = Reservation.objects.create(
+        table=table,
+        player_reserving=player,
+        other_player=other_player,
+        start_time=now,
+        duration=max(1, math.ceil((hold.end_time - now).total_seconds() / 60)),
+        end_time=hold.end_time,
+        created_by=created_by,
+    )
+    session = session_start(reservation_id=reservation.pk)
+    assert session is not None  # due now, locked by this transaction
     return session
 
 
@@ -321,6 +382,7 @@ def _announce_end(session: GameSession) -> None:
     user_ids = [player.user_id for player in players]
     free_frame, finish_frame = frames.table_free(session), frames.session_finished(session)
     hall_id = session.table.hall_id
+
     table_id = session.table_id
 
     def announce() -> None:
@@ -334,8 +396,13 @@ def _announce_end(session: GameSession) -> None:
 
 def _table_freed(*, table_id: int) -> None:
     """After commit: a game ended, or a booking was cancelled, and its table is free. The one place that tells
-    whoever waits for tables (the walk-up queue offers it); each listener runs its own transaction, and a
-    failure is logged, never raised into the action that freed the table (each has a sweep that catches up)."""
+    whoever waits for tables (a tournament calls its next match, the walk-up queue offers it); each listener
+    runs its own transaction, and a failure is logged, never raised into the action that freed the table
+    (each has a sweep that catches up)."""
+    try:
+        tournaments.tournament_table_freed(table_id=table_id)
+    except Exception:
+        logger.exception("tournament call on table %s failed", table_id)
     try:
         walkup.queue_table_freed(table_id=table_id)
     except Exception:

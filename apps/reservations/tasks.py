@@ -22,6 +22,7 @@ from apps.notifications.selectors import reminders_due
 from apps.notifications.tasks import game_reminder_task
 from apps.reservations import services  # a module import: the services queue these tasks (README, "Cycles")
 from apps.reservations.models import GameSession, Reservation
+from apps.reservations.selectors import HOLDS
 
 logger = logging.getLogger(__name__)
 SWEEP_BATCH = 500
@@ -70,7 +71,7 @@ def sessions_sweep() -> dict[str, int]:
     now = timezone.now()
     horizon = now + timedelta(seconds=settings.SESSIONS_SCHEDULE_HORIZON_SECONDS)
     report = {"started": 0, "finished": 0, "queued": 0}
-    booked = Reservation.objects.filter(status=Reservation.Status.BOOKED, game_session__isnull=True)
+    booked = Reservation.objects.filter(status=Reservation.Status.BOOKED, game_session__isnull=True).exclude(HOLDS)
     for reservation_id in booked.filter(start_time__lte=now).values_list("pk", flat=True)[:SWEEP_BATCH]:
         report["started"] += services.session_start(reservation_id=reservation_id) is not None
     running = GameSession.objects.filter(ended_at__isnull=True)

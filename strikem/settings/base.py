@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "apps.social",
     "apps.pricing",
     "apps.walkup",
+    "apps.tournaments",
 ]
 
 MIDDLEWARE = [
@@ -208,6 +209,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(env.int("WALKUP_SWEEP_SECONDS", default=30)),
         "options": {"expires": 30},
     },
+    "tournaments-tick": {
+        "task": "apps.tournaments.tasks.tournament_tick_task",
+        "schedule": float(env.int("TOURNAMENT_TICK_SECONDS", default=30)),
+        "options": {"expires": 30},
+    },
 }
 
 # --- Auth -----------------------------------------------------------------------------------
@@ -350,6 +356,10 @@ WALKUP_MIN_HISTORY = env.int("WALKUP_MIN_HISTORY", default=20)
 WALKUP_HISTORY_DAYS = env.int("WALKUP_HISTORY_DAYS", default=60)
 WALKUP_DEFAULT_NO_SHOW_RATE = env.float("WALKUP_DEFAULT_NO_SHOW_RATE", default=0.1)
 WALKUP_ESTIMATE_SAMPLES = env.int("WALKUP_ESTIMATE_SAMPLES", default=200)
+
+# --- Tournaments ----------------------------------------------------------------------------
+# Minutes a rack takes, for estimated start times, until a hall has measured its own (20 racks played).
+TOURNAMENT_MINUTES_PER_RACK = env.float("TOURNAMENT_MINUTES_PER_RACK", default=6.0)
 
 # --- Halls ----------------------------------------------------------------------------------
 HALLS_NEAR_DEFAULT_RADIUS_KM = 5.0

@@ -22,6 +22,7 @@ from tests.conftest import bearer
 from tests.factories import HallFactory, HallStaffFactory, PlayerFactory, TableFactory
 from tests.helpers import at, book_directly, finished_session
 from tests.processes import gunicorn_server
+from tests.tournaments.rows import open_tournament, running_tournament
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.e2e]
 
@@ -43,6 +44,9 @@ def _world() -> tuple[str, dict[str, list]]:
     notification = Notification.objects.create(recipient=me, type=Notification.Type.INVITED, body="hi", sent_by=rival)
     friend_request = FriendRequest.objects.create(sender=stranger, recipient=me)
     device = Device.objects.create(player=me, platform=Device.Platform.APNS, token="2c" * 32)
+    tournament_tables = [TableFactory(hall=hall, number=2), TableFactory(hall=hall, number=3)]
+    tournament, match = running_tournament(hall, me.user, me, rival, tournament_tables)
+    open_one = open_tournament(hall, me.user, [rival])
     ids = {
         "hall_id": [hall.pk, other_hall.pk],
         "table_id": [table.pk],
@@ -55,6 +59,8 @@ def _world() -> tuple[str, dict[str, list]]:
         "notification_id": [notification.pk],
         "request_id": [friend_request.pk],
         "device_id": [device.pk],
+        "tournament_id": [tournament.pk, open_one.pk],
+        "match_id": [match.pk],
     }
     return bearer(me.user, "Bearer"), ids
 

@@ -1,0 +1,174 @@
+"""Reading tournaments: lists, one tournament with its draw, its matches, and the figures the board shows.
+
+The snapshot (the REST detail, the socket's `tournament_snapshot`, the TV page) is read in a fixed
+number of queries whatever the size of the draw, and shaped as plain dicts by `shapes.snapshot_data`.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count, F, QuerySet, Sum
+from django.utils import timezone
+
+from apps.accounts.models import Player
+from apps.reservations.models import GameSession
+from apps.tournaments import formats
+from apps.tournaments.exceptions import MatchNotFound, TournamentNotFound
+from apps.tournaments.models import Entry, Match, Tournament, TournamentTable
+
+# Below this many racks measured at a hall, its minutes per rack are the default.
+MEASURED_RACKS_NEEDED = 20
+
+
+def tournament_get(*, tournament_id: int | str) -> Tournament:
+    try:
+        return Tournament.objects.select_related("hall").get(pk=int(tournament_id))
+    except (ValueError, Tournament.DoesNotExist) as exc:
+        raise TournamentNotFound() from exc
+
+
+def tournament_list(*, hall_id: int | None = None, state: str | None = None) -> QuerySet[Tournament]:
+    tournaments = Tournament.objects.select_related("hall", "champion__user")
+    if hall_id is not None:
+        tournaments = tournaments.filter(hall_id=hall_id)
+    if state:
+        tournaments = tournaments.filter(state=state)
+    return tournaments.order_by("-starts_at", "-id")
+
+
+def match_get(*, tournament: Tournament, match_id: int | str) -> Match:
+    try:
+        return Match.objects.get(tournament=tournament, pk=int(match_id))
+    except (ValueError, Match.DoesNotExist) as exc:
+        raise MatchNotFound() from exc
+
+
+def entry_of(*, tournament: Tournament, player: Player) -> Entry | None:
+    return Entry.objects.filter(tournament=tournament, player=player).first()
+
+
+def tournament_ids_on_table(*, table_id: int) -> list[int]:
+    """The running tournaments that use this table."""
+    return list(
+        TournamentTable.objects.filter(table_id=table_id, tournament__state=Tournament.State.RUNNING)
+        .values_list("tournament_id", flat=True)
+        .distinct()
+    )
+
+
+def hall_minutes_per_rack(*, hall_id: int) -> float:
+    """Minutes a rack takes at this hall, measured over its decided tournament matches played on a table;
+    the default (TOURNAMENT_MINUTES_PER_RACK) until enough racks were played."""
+    played = Match.objects.filter(
+        tournament__hall_id=hall_id,
+        state=Match.State.DONE,
+        forfeit=False,
+        session__minutes_played__isnull=False,
+    ).aggregate(minutes=Sum("session__minutes_played"), racks=Sum(F("score_a") + F("score_b")))
+    racks = played["racks"] or 0
+    if racks < MEASURED_RACKS_NEEDED or not played["minutes"]:
+        return float(settings.TOURNAMENT_MINUTES_PER_RACK)
+    return round(played["minutes"] / racks, 2)
+
+
+@dataclass
+class SnapshotRows:
+    """Everything a snapshot shows, read at once."""
+
+    tournament: Tournament
+    entries: list[Entry]
+    players: dict[int, Player]
+    matches: list[Match]
+    tables: list[TournamentTable]
+    table_numbers: dict[int, int]
+    minutes_per_rack: float
+    estimates: dict[int, Any]
+
+
+def snapshot_rows(*, tournament_id: int | str) -> SnapshotRows:
+    """The rows of a tournament's snapshot: five queries whatever the size of the draw."""
+    tournament = Tournament.objects.select_related("hall", "champion__user").filter(pk=int(tournament_id)).first()
+    if tournament is None:
+        raise TournamentNotFound()
+    entries = list(Entry.objects.filter(tournament=tournament).select_related("player__user").order_by("seed", "id"))
+    players = {entry.player_id: entry.player for entry in entries}
+    matches = list(Match.objects.filter(tournament=tournament).order_by("id"))
+    tables = list(
+        TournamentTable.objects.filter(tournament=tournament).select_related("table").order_by("table__number")
+    )
+    minutes_per_rack = hall_minutes_per_rack(hall_id=tournament.hall_id)
+    estimates = match_estimates(
+        tournament=tournament, matches=matches, tables=tables, minutes_per_rack=minutes_per_rack
+    )
+    return SnapshotRows(
+        tournament=tournament,
+        entries=entries,
+        players=players,
+        matches=matches,
+        tables=tables,
+        table_numbers={row.table_id: row.table.number for row in tables},
+        minutes_per_rack=minutes_per_rack,
+        estimates=estimates,
+    )
+
+
+def _expected_racks(match: Match) -> float:
+    return formats.racks_left(match.race_a - match.score_a, match.race_b - match.score_b)
+
+
+def match_estimates(
+    *, tournament: Tournament, matches: list[Match], tables: list[TournamentTable], minutes_per_rack: float
+) -> dict[int, Any]:
+    """{match id: estimated start} for every match still to be called, from the running matches' scores,
+    the races and the hall's minutes per rack (see formats.estimate_starts)."""
+    if tournament.state != Tournament.State.RUNNING:
+        return {}
+    now = timezone.now()
+    by_key = {match.key: match for match in matches}
+    running = [
+        formats.Running(match.key, (match.player_a_id or 0, match.player_b_id or 0), _expected_racks(match))
+        for match in matches
+        if match.state == Match.State.ON_TABLE
+    ]
+    open_states = (Match.State.READY, Match.State.PENDING)
+    waiting = []
+    for match in sorted((m for m in matches if m.state in open_states), key=lambda m: (m.stage, m.id)):
+        feeders = tuple(
+            ref
+            for source in (match.source_a, match.source_b)
+            if (ref := source.partition(":")[2]) in by_key
+            and by_key[ref].state not in (Match.State.DONE, Match.State.VOID, Match.State.PLAYED)
+        )
+        waiting.append(
+            formats.Waiting(
+                match.key,
+                (match.player_a_id, match.player_b_id),
+                feeders,
+                formats.racks_left(match.race_a, match.race_b),
+            )
+        )
+    busy_tables = {match.on_table_id for match in matches if match.on_table_id is not None}
+    free_tables = sum(1 for row in tables if row.table_id not in busy_tables)
+    minutes = formats.estimate_starts(
+        free_tables=free_tables, running=running, waiting=waiting, minutes_per_rack=minutes_per_rack
+    )
+    return {by_key[key].pk: now + timedelta(minutes=value) for key, value in minutes.items()}
+
+
+def running_sessions_on(*, table_ids: list[int]) -> set[int]:
+    """Of these tables, those with a game being played now."""
+    return set(
+        GameSession.objects.filter(table_id__in=table_ids, ended_at__isnull=True).values_list("table_id", flat=True)
+    )
+
+
+def registered_counts(*, tournament_ids: list[int]) -> dict[int, int]:
+    """{tournament id: registered players} in one query."""
+    rows = (
+        Entry.objects.filter(tournament_id__in=tournament_ids, status=Entry.Status.REGISTERED)
+        .values("tournament_id")
+        .annotate(count=Count("id"))
+    )
+    return {row["tournament_id"]: row["count"] for row in rows}
