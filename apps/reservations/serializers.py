@@ -293,7 +293,10 @@ class StaffSessionSerializer(GameSessionSerializer):
         source="start_processed_at", read_only=True, help_text="When the table really went busy."
     )
     ended_at = serializers.DateTimeField(
-        source="end_processed_at", read_only=True, help_text="When the table really went free; null while playing."
+        source="end_processed_at",
+        read_only=True,
+        allow_null=True,
+        help_text="When the table really went free; null while playing.",
     )
     late_start_seconds = serializers.SerializerMethodField(
         help_text="How many seconds after the booked start the table went busy (0 when on time)."

@@ -32,6 +32,7 @@ from apps.reservations import (
 )
 from apps.reservations.models import GameSession, Reservation
 from apps.reservations.selectors import HOLDS, reservation_players
+from apps.social.selectors import blocked_between
 from apps.tournaments import services as tournaments  # a module import: it calls these services (README, "Cycles")
 from apps.walkup import services as walkup  # a module import: it seats its walk-ins here (README, "Cycles")
 
@@ -174,6 +175,9 @@ def reservation_create(
     _check_table_rules(table, start, end, minutes, hold=hold)
     if other_player is not None and player is not None and other_player.pk == player.pk:
         raise exceptions.InvalidOpponent("You cannot book a game against yourself.")
+    if other_player is not None and player is not None and blocked_between(player, other_player):
+        # Told like any opponent who is not to be had, so a block is never revealed.
+        raise exceptions.InvalidOpponent("The opponent is not a player here.")
     _check_table_free(table, start, end)
     _check_players_free([p for p in (player, other_player) if p is not None], start, end)
 

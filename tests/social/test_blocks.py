@@ -152,3 +152,21 @@ def test_automatic_pairing_never_pairs_a_blocked_pair():
     assert auto_pair_wave() == 1
     (pair,) = Matchup.objects.values_list("player_inviting_id", "player_accepting_id")
     assert other.id in pair and set(pair) != {blocker.id, blocked.id}
+
+
+def test_nobody_books_a_game_against_someone_who_blocks_them_and_learns_nothing(
+    client_for, player, other_player, table
+):
+    from tests.helpers import at
+
+    client_for(other_player.user).post("/api/blocks/", {"player": player.id})
+    url = f"/api/poolhouses/{table.hall_id}/tables/{table.id}/reserve/"
+    answer = client_for(player.user).post(
+        url, {"start_time": at(2).isoformat(), "duration": 60, "other_player": other_player.id}, format="json"
+    )
+    stranger = client_for(player.user).post(
+        url, {"start_time": at(2).isoformat(), "duration": 60, "other_player": 999999}, format="json"
+    )
+    assert answer.status_code == stranger.status_code == 400
+    assert answer.json() == stranger.json()  # the same answer as for a player who does not exist
+    assert not Notification.objects.filter(recipient=other_player, type=Notification.Type.RESERVED).exists()
