@@ -5,7 +5,7 @@ copy it into a new version, change what they want and save, which publishes the 
 same service as the REST API, overlap and gap checks included.
 """
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import admin
@@ -66,7 +66,8 @@ class PublishingFormSet(BaseInlineFormSet):
         version = self.instance
         if any(self.errors) or not getattr(version, "ready_to_publish", False):
             return
-        rates = [form.rate() for form in self.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")]
+        forms_kept = [form for form in self.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")]
+        rates = [cast(RatePeriodForm, form).rate() for form in forms_kept]
         with domain_errors_as_form_errors():
             published = services.price_list_publish(
                 hall=version.hall,
@@ -85,6 +86,22 @@ class RatePeriodInline(admin.TabularInline):
     form = RatePeriodForm
     formset = PublishingFormSet
     extra = 1
+
+    # The periods are written with a new version only, by whoever may add one; a published version's show.
+    def _version_admin(self) -> Any:
+        return self.admin_site._registry[PriceList]
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(self._version_admin().has_view_permission(request, obj))
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is None and bool(self._version_admin().has_add_permission(request))
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_add_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_add_permission(request, obj)
 
     def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
         formset = super().get_formset(request, obj, **kwargs)
@@ -126,7 +143,7 @@ class PriceListAdmin(HallScopedAdmin):
         return format_html('<a href="{}?copy_from={}">copy into a new version</a>', url, price_list.pk)
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
-        initial = super().get_changeform_initial_data(request)
+        initial: dict[str, Any] = dict(super().get_changeform_initial_data(request))
         initial.setdefault("valid_from", timezone.now())
         source = _copied_version(request)
         if source is not None:
@@ -162,7 +179,9 @@ class PriceListAdmin(HallScopedAdmin):
         """Published by the periods' formset through the service; nothing more to save."""
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        """The periods were written with the version."""
+        """The periods were written with the version (the admin's history reads what a formset saved)."""
+        for formset in formsets:
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
 
 
 class MembershipForm(forms.ModelForm):

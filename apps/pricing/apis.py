@@ -54,8 +54,8 @@ class HallPricesApi(APIView):
         """Publish a new version of the hall's prices (hall staff).
 
         It prices the sessions that start from `valid_from` on; sessions that started before keep the prices
-        they started under. For each kind of table, the periods that apply to it must cover every day of the
-        week from 00:00 to 24:00 exactly once.
+        they started under. A kind's own periods replace those for every kind; the periods of each kind, and
+        those for every kind, must cover every day of the week from 00:00 to 24:00 exactly once.
         """
         hall = hall_get_plain(hall_id=hall_id)
         data = validated(serializers.PriceListInputSerializer, request.data)

@@ -48,7 +48,8 @@ class PriceList(models.Model):
 class RatePeriod(models.Model):
     """A rate for some weekdays between two wall-clock times of the hall, for one table kind (or all).
 
-    The periods of a version that apply to a kind cover the whole week exactly once (checked on publishing).
+    A kind's own periods replace those for every kind; each set covers the whole week exactly once (checked
+    on publishing).
     """
 
     price_list = models.ForeignKey(PriceList, on_delete=models.CASCADE, related_name="periods")

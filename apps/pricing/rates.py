@@ -88,6 +88,10 @@ class Price:
         return max(self.subtotal, self.minimum_charge).quantize(CENT)
 
 
+def _kind_name(kind: str) -> str:
+    return TableKind(kind).label.lower() if kind else "all"
+
+
 def _day_name(weekday: int) -> str:
     return WEEKDAY_NAMES[weekday]
 
@@ -97,8 +101,8 @@ def _clock(second: int) -> str:
 
 
 def rates_check(rates: Iterable[Rate]) -> None:
-    """Each period is sane, and for every kind of table the periods that apply to it cover each day of the
-    week from 00:00 to 24:00 exactly once. A kind no period names is left to the table's own rate."""
+    """Each period is sane, and the periods for every kind (and those for every kind, "") cover each day of
+    the week from 00:00 to 24:00 exactly once."""
     rates = list(rates)
     for rate in rates:
         if not 0 < rate.weekdays < 1 << 7:
@@ -112,8 +116,8 @@ def rates_check(rates: Iterable[Rate]) -> None:
             )
         if rate.hourly_rate < 0 or (rate.member_hourly_rate is not None and rate.member_hourly_rate < 0):
             raise exceptions.RatePeriodInvalid("Rates are not negative.")
-    for kind in TableKind.values:
-        applying = [rate for rate in rates if rate.kind in ("", kind)]
+    for kind in ["", *TableKind.values]:
+        applying = [rate for rate in rates if rate.kind == kind]
         if not applying:
             continue
         for weekday in range(7):
@@ -122,24 +126,26 @@ def rates_check(rates: Iterable[Rate]) -> None:
             for start, end in spans:
                 if start < covered:
                     raise exceptions.RatePeriodsOverlap(
-                        f"Two rate periods for {TableKind(kind).label.lower()} tables overlap on "
+                        f"Two rate periods for {_kind_name(kind)} tables overlap on "
                         f"{_day_name(weekday)} at {_clock(start)}-{_clock(min(covered, end))}."
                     )
                 if start > covered:
                     raise exceptions.RatePeriodsGap(
-                        f"No rate for {TableKind(kind).label.lower()} tables on {_day_name(weekday)} "
+                        f"No rate for {_kind_name(kind)} tables on {_day_name(weekday)} "
                         f"{_clock(covered)}-{_clock(start)}."
                     )
                 covered = end
             if covered < DAY_SECONDS:
                 raise exceptions.RatePeriodsGap(
-                    f"No rate for {TableKind(kind).label.lower()} tables on {_day_name(weekday)} "
-                    f"{_clock(covered)}-24:00."
+                    f"No rate for {_kind_name(kind)} tables on {_day_name(weekday)} {_clock(covered)}-24:00."
                 )
 
 
 def rates_for_kind(rates: Iterable[Rate], kind: str) -> list[Rate]:
-    return [rate for rate in rates if rate.kind in ("", kind)]
+    """The periods that price a kind of table: its own where it has some, else those for every kind."""
+    rates = list(rates)
+    own = [rate for rate in rates if rate.kind == kind]
+    return own or [rate for rate in rates if rate.kind == ""]
 
 
 def _offset_pieces(zone: ZoneInfo, start: datetime, end: datetime) -> Iterator[tuple[datetime, datetime]]:

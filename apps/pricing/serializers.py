@@ -54,7 +54,7 @@ class RatePeriodSerializer(serializers.Serializer):
         default=None,
         help_text="Price per hour for the hall's members; null: the same as `hourly_rate`.",
     )
-    label = serializers.CharField(
+    label = serializers.CharField(  # type: ignore[assignment]  # the field's name; DRF pops declared fields
         max_length=40, required=False, allow_blank=True, default="", help_text='Shown on quotes, e.g. "happy hour".'
     )
 
@@ -85,7 +85,7 @@ class PriceListInputSerializer(serializers.Serializer):
     minimum_charge = serializers.DecimalField(
         max_digits=8, decimal_places=2, min_value=Decimal("0"), required=False, default=Decimal("0.00")
     )
-    periods = RatePeriodSerializer(many=True, allow_empty=False, max_length=200)
+    periods = RatePeriodSerializer(many=True, allow_empty=False, max_length=200)  # type: ignore[call-arg]
 
 
 class QuoteInputSerializer(serializers.Serializer):
@@ -101,7 +101,9 @@ class QuoteLineSerializer(serializers.Serializer):
     minutes = serializers.DecimalField(max_digits=8, decimal_places=2, help_text="Real minutes in this part.")
     hourly_rate = serializers.DecimalField(max_digits=8, decimal_places=2, help_text="Price per hour of this part.")
     amount = serializers.DecimalField(max_digits=10, decimal_places=2, help_text="What this part costs.")
-    label = serializers.CharField(help_text='The rate period\'s label, e.g. "happy hour"; may be empty.')
+    label = serializers.CharField(  # type: ignore[assignment]  # the field's name; DRF pops declared fields
+        help_text='The rate period\'s label, e.g. "happy hour"; may be empty.'
+    )
 
 
 class QuoteSerializer(serializers.Serializer):

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from apps.core.exceptions import DomainError
-from apps.pricing.rates import Rate, price, rates_check
+from apps.pricing.rates import Rate, price, rates_check, rates_for_kind
 
 EVERY_DAY = 0b1111111
 WEEKDAYS = 0b0011111
@@ -141,15 +141,17 @@ def test_periods_that_overlap_or_leave_a_gap_are_refused_with_their_codes():
     with pytest.raises(DomainError) as inverted:
         rates_check([Rate(EVERY_DAY, time(19), time(17), Decimal("1"))])
     assert inverted.value.code == "RATE_PERIOD_INVALID"
-    # A kind-specific period on top of one for every kind overlaps too.
-    with pytest.raises(DomainError) as both:
-        rates_check(
-            [
-                Rate(EVERY_DAY, time(0), time(0), Decimal("1")),
-                Rate(EVERY_DAY, time(0), time(0), Decimal("2"), kind="snooker"),
-            ]
-        )
-    assert both.value.code == "RATE_PERIODS_OVERLAP"
+    # Periods of a kind replace those for every kind for that kind; each set covers the week on its own.
+    both = [
+        Rate(EVERY_DAY, time(0), time(0), Decimal("1")),
+        Rate(EVERY_DAY, time(0), time(0), Decimal("2"), kind="snooker"),
+    ]
+    rates_check(both)
+    assert [rate.hourly_rate for rate in rates_for_kind(both, "snooker")] == [Decimal("2")]
+    assert [rate.hourly_rate for rate in rates_for_kind(both, "pool")] == [Decimal("1")]
+    with pytest.raises(DomainError) as snooker_gap:
+        rates_check([*both, Rate(0b0000001, time(0), time(12), Decimal("3"), kind="big_table")])
+    assert snooker_gap.value.code == "RATE_PERIODS_GAP" and "big table" in snooker_gap.value.detail
     rates_check(happy_hour_rates())
     rates_check([Rate(EVERY_DAY, time(0), time(0), Decimal("1"), kind="snooker")])  # pool left to table rates
 
