@@ -111,6 +111,9 @@ class BaseConsumer(AsyncJsonWebsocketConsumer):
     actions: tuple[Action, ...] = ACTIONS
     user_id: int
     player: Player | None
+    allowance: float
+    allowance_at: float
+    refused: int
     accepted = False
     counted = False
 

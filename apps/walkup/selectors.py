@@ -6,6 +6,7 @@ import statistics
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from statistics import NormalDist
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -140,7 +141,7 @@ def table_states(*, hall: PoolHouse, now: datetime) -> list[TableState]:
         )
     }
     walk_ins = _walk_in_reservations([row["reservation_id"] for row in running.values()])
-    by_table: dict[int, list[dict]] = {}
+    by_table: dict[int, list[Any]] = {}
     for row in live:
         by_table.setdefault(row["table_id"], []).append(row)
     states = []
@@ -148,12 +149,14 @@ def table_states(*, hall: PoolHouse, now: datetime) -> list[TableState]:
         rows = by_table.get(table.pk, [])
         session = running.get(table.pk)
         current = None
+        busy_end: datetime | None
         if session is not None:
             current = next((row for row in rows if row["pk"] == session["reservation_id"]), None)
             busy_end = session["reservation__end_time"]
         else:
             current = next((row for row in rows if row["start_time"] <= now < row["end_time"]), None)
             busy_end = current["end_time"] if current is not None else None
+        ready_at: datetime
         if busy_end is not None:
             ready_at = max(now, busy_end) + buffer
         else:
@@ -211,6 +214,8 @@ def game_lengths_measured(*, hall: PoolHouse, now: datetime) -> list[float]:
     minute_now = local_now.hour * 60 + local_now.minute
     similar, every = [], []
     for started, ended in rows:
+        if ended is None:
+            continue
         length = (ended - started).total_seconds() / 60
         every.append(length)
         local = started.astimezone(zone)
@@ -241,6 +246,7 @@ def answer_minutes(*, hall: PoolHouse, now: datetime) -> float:
         for offered, answered in Offer.objects.filter(
             entry__hall=hall, offered_at__gte=since, status=Offer.Status.CONFIRMED, answered_at__isnull=False
         ).values_list("offered_at", "answered_at")[:1000]
+        if answered is not None
     ]
     return statistics.median(delays) if len(delays) >= NO_SHOW_MIN_OFFERS else 1.0
 

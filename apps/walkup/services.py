@@ -15,6 +15,7 @@ every waiting party.
 
 import logging
 from collections.abc import Iterable
+from contextlib import suppress
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -51,10 +52,8 @@ DECLINE_MEMORY = timedelta(hours=12)
 def _ensure_queue(hall_id: int) -> None:
     """Make the hall's queue row before the transaction that locks it: two first joins inserting it inside
     their transactions would deadlock on its unique key. Outside a transaction, a losing insert just fails."""
-    try:
+    with suppress(IntegrityError):  # made by a concurrent first use
         HallQueue.objects.get_or_create(hall_id=hall_id)
-    except IntegrityError:
-        pass  # made by a concurrent first use
 
 
 def _lock_queue(hall_id: int) -> None:
