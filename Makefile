@@ -91,7 +91,9 @@ run: seed
 	$(if $(VERBOSE),RUN_VERBOSE=$(VERBOSE)) $(PY) manage.py runstack
 
 test: install
-	$(VENV)/bin/pytest
+	@# Two xdist workers (gw0, gw1), each on its own test database and Redis database (9 and 10 by default;
+	@# strikem/settings/test.py). `$(VENV)/bin/pytest` alone still runs everything in one process.
+	$(VENV)/bin/pytest -n 2
 
 # The suite again with the clock pinned where it once broke (issue 16): 23:30 UTC, just after midnight in a
 # hall's zone, both daylight-saving changes of a zone that has them (its round-the-clock test halls in

@@ -16,6 +16,21 @@ from apps.matchmaking import lobby
 from tests.factories import ROUND_THE_CLOCK_ZONE, HallFactory, PlayerFactory, TableFactory
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under xdist (`make test`), the tests that drive real servers (marked e2e) go first.
+
+    They are the longest (the full-stack game alone waits out a one-minute session) and mostly wait on their
+    servers. With `--dist loadgroup` (pyproject.toml) each worker takes the next test whenever it is free, so
+    begun first they overlap the rest of the suite on the other worker instead of queueing up at the end of
+    one. pytest-django runs transactional tests last only so that they cannot disturb rows a data migration
+    made; there are none here, and each transactional test leaves its database empty again. A run without
+    xdist keeps pytest-django's order.
+    """
+    if hasattr(config, "workerinput"):
+        items.sort(key=lambda item: item.get_closest_marker("e2e") is None)
+
+
 @pytest.fixture(autouse=True)
 def _clean_redis() -> Iterator[None]:
     """Each test starts with the test Redis database empty (tickets, throttles, cache), and with no copy of

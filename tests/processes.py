@@ -1,6 +1,8 @@
 """Real server processes (Celery worker, Daphne, Gunicorn) on the test database and the test Redis.
 
-Each is a context manager that starts the process, waits until it serves, and always stops it.
+Each is a context manager that starts the process, waits until it serves, and always stops it. Under xdist
+a process gets the database and Redis database of the worker that starts it (strikem/settings/test.py), and
+its log and files under var/ carry the worker's name (`var_path`).
 """
 
 import os
@@ -16,6 +18,8 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from deploy.servers import gunicorn_command
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -28,6 +32,21 @@ def test_database_url() -> str:
 
 
 test_database_url.__test__ = False  # type: ignore[attr-defined]  # not a test, despite its name
+
+
+def var_path(name: str) -> Path:
+    """`var/<name>`, or `var/<name>-gw1` (before any suffix) in xdist worker gw1: the workers run side by side,
+    and two servers writing one log, nginx prefix or beat schedule would mix them up."""
+    path = Path(name)
+    if settings.TEST_WORKER:
+        path = path.with_name(f"{path.stem}-{settings.TEST_WORKER}{path.suffix}")
+    (ROOT / "var").mkdir(exist_ok=True)
+    return ROOT / "var" / path
+
+
+def log_path(name: str) -> Path:
+    """Where the process called `name` logs: var/test-<name>.log (with the worker's name under xdist)."""
+    return var_path(f"test-{name}.log")
 
 
 def process_env(**extra: str) -> dict[str, str]:
@@ -57,15 +76,15 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         process.wait()
 
 
-def _wait_until(ready, process: subprocess.Popen[bytes], what: str, log_name: str, seconds: float = 30) -> None:
+def _wait_until(ready, process: subprocess.Popen[bytes], what: str, seconds: float = 30) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if ready():
             return
         if process.poll() is not None:
-            raise RuntimeError(f"{what} exited at start; see var/{log_name}")
+            raise RuntimeError(f"{what} exited at start; see {log_path(what)}")
         time.sleep(0.1)
-    raise RuntimeError(f"{what} did not become ready; see var/{log_name}")
+    raise RuntimeError(f"{what} did not become ready; see {log_path(what)}")
 
 
 def _listening(port: int) -> bool:
@@ -74,13 +93,12 @@ def _listening(port: int) -> bool:
 
 
 @contextmanager
-def _process(command: list[str], log_name: str, **env: str) -> Iterator[subprocess.Popen[bytes]]:
+def _process(command: list[str], name: str, **env: str) -> Iterator[subprocess.Popen[bytes]]:
     if os.environ.get("STRIKEM_TEST_CLOCK_OFFSET"):
         # Real servers and workers keep the machine's clock (Celery's timers misfire under a patched
         # one), so a pinned-clock run (`make test-clocks`) covers what runs in the test process only.
         pytest.skip("real processes run on the machine's clock")
-    (ROOT / "var").mkdir(exist_ok=True)
-    with open(ROOT / "var" / log_name, "wb") as log:
+    with open(log_path(name), "wb") as log:
         process = subprocess.Popen(command, cwd=ROOT, env=process_env(**env), stdout=log, stderr=subprocess.STDOUT)
         try:
             yield process
@@ -92,10 +110,9 @@ def _process(command: list[str], log_name: str, **env: str) -> Iterator[subproce
 def daphne_server(name: str = "daphne", port: int | None = None, env: dict[str, str] | None = None) -> Iterator[str]:
     """Daphne serving strikem.asgi (HTTP and WebSocket) on a loopback port; yields its base URL."""
     port = port or free_port()
-    log_name = f"test-{name}.log"
     command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "strikem.asgi:application"]
-    with _process(command, log_name, **(env or {})) as process:
-        _wait_until(lambda: _listening(port), process, name, log_name)
+    with _process(command, name, **(env or {})) as process:
+        _wait_until(lambda: _listening(port), process, name)
         yield f"http://127.0.0.1:{port}"
 
 
@@ -103,7 +120,6 @@ def daphne_server(name: str = "daphne", port: int | None = None, env: dict[str, 
 def celery_worker(
     *extra_args: str, name: str = "celery-worker", env: dict[str, str] | None = None
 ) -> Iterator[subprocess.Popen[bytes]]:
-    log_name = f"test-{name}.log"
     command = [
         sys.executable,
         "-m",
@@ -124,8 +140,8 @@ def celery_worker(
         f"{name}@%h",
         *extra_args,
     ]
-    with _process(command, log_name, **(env or {})) as process:
-        _wait_until(lambda: b"ready." in (ROOT / "var" / log_name).read_bytes(), process, name, log_name)
+    with _process(command, name, **(env or {})) as process:
+        _wait_until(lambda: b"ready." in log_path(name).read_bytes(), process, name)
         yield process
 
 
@@ -133,31 +149,18 @@ def celery_worker(
 def gunicorn_server(name: str = "gunicorn", workers: int = 2, env: dict[str, str] | None = None) -> Iterator[str]:
     """Gunicorn with the production config (fewer workers) serving strikem.wsgi; yields its base URL."""
     port = free_port()
-    log_name = f"test-{name}.log"
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "strikem.wsgi:application",
-        "--config",
-        "deploy/gunicorn.conf.py",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        str(workers),
-    ]
-    with _process(command, log_name, **(env or {})) as process:
-        _wait_until(lambda: _listening(port), process, name, log_name)
+    command = gunicorn_command(port, "--workers", str(workers))
+    with _process(command, name, **(env or {})) as process:
+        _wait_until(lambda: _listening(port), process, name)
         yield f"http://127.0.0.1:{port}"
 
 
 @contextmanager
 def celery_beat(name: str = "celery-beat", env: dict[str, str] | None = None) -> Iterator[subprocess.Popen[bytes]]:
-    log_name = f"test-{name}.log"
-    schedule = ROOT / "var" / f"test-{name}-schedule"
+    schedule = var_path(f"test-{name}-schedule")
     command = [sys.executable, "-m", "celery", "-A", "strikem", "beat", "-l", "info", "--schedule", str(schedule)]
-    with _process(command, log_name, **(env or {})) as process:
-        _wait_until(lambda: b"beat: Starting" in (ROOT / "var" / log_name).read_bytes(), process, name, log_name)
+    with _process(command, name, **(env or {})) as process:
+        _wait_until(lambda: b"beat: Starting" in log_path(name).read_bytes(), process, name)
         yield process
 
 
@@ -168,7 +171,7 @@ def nginx_server(web: list[str], asgi: list[str], name: str = "nginx") -> Iterat
     from deploy.render_nginx import render
 
     port = free_port()
-    prefix = ROOT / "var" / f"test-{name}"
+    prefix = var_path(f"test-{name}")
     config = render(
         output=prefix,
         web=[url.removeprefix("http://") for url in web],
@@ -177,9 +180,8 @@ def nginx_server(web: list[str], asgi: list[str], name: str = "nginx") -> Iterat
         static=str(ROOT / "var" / "static"),
         media=str(settings.MEDIA_ROOT),
     )
-    log_name = f"test-{name}.log"
-    with _process(["nginx", "-p", str(prefix), "-c", str(config), "-g", "daemon off;"], log_name) as process:
-        _wait_until(lambda: _listening(port), process, name, log_name)
+    with _process(["nginx", "-p", str(prefix), "-c", str(config), "-g", "daemon off;"], name) as process:
+        _wait_until(lambda: _listening(port), process, name)
         yield f"http://127.0.0.1:{port}"
 
 
@@ -189,14 +191,12 @@ class Restartable:
 
     def __init__(self, name: str, command: list[str], port: int) -> None:
         self.name, self.command, self.port = name, command, port
-        self.log_name = f"test-{name}.log"
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        (ROOT / "var").mkdir(exist_ok=True)
-        with open(ROOT / "var" / self.log_name, "ab") as log:
+        with open(log_path(self.name), "ab") as log:
             self.process = subprocess.Popen(self.command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-        _wait_until(lambda: _listening(self.port), self.process, self.name, self.log_name)
+        _wait_until(lambda: _listening(self.port), self.process, self.name)
 
     def stop(self, *, kill: bool = False) -> None:
         """A clean shutdown (what a restart does), or SIGKILL."""

@@ -25,11 +25,11 @@ from tests.conftest import bearer
 from tests.factories import PASSWORD, HallFactory, PlayerFactory, TableFactory
 from tests.helpers import book_directly
 from tests.processes import (
-    ROOT,
     celery_beat,
     celery_worker,
     daphne_server,
     gunicorn_server,
+    log_path,
     private_mariadb,
     private_redis,
 )
@@ -72,7 +72,7 @@ def test_a_worker_killed_mid_work_loses_no_session_and_runs_none_twice() -> None
         done = _until(
             lambda: GameSession.objects.filter(reservation_id__in=ids, ended_at__isnull=False).count() == len(ids), 45
         )
-        log = ROOT / "var" / "test-worker-replacement.log"
+        log = log_path("worker-replacement")
         redelivered = _until(lambda: re.search(r"session_start_task\[[-0-9a-f]+\] received", log.read_text()), 30)
         time.sleep(1)
     assert done, "not every session started and finished after the worker died"

@@ -7,7 +7,6 @@ import subprocess
 import sys
 import time
 from datetime import timedelta
-from pathlib import Path
 
 import boto3
 import pytest
@@ -23,7 +22,7 @@ from lambdas.delete_denied_invite.handler import handler as denied_handler
 from lambdas.done_invitation_cleanup.handler import handler as cleanup_handler
 from tests.conftest import png_bytes
 from tests.factories import PlayerFactory
-from tests.processes import ROOT, free_port
+from tests.processes import ROOT, free_port, log_path
 
 TEMPLATE = ROOT / "lambdas" / "template.yaml"
 REGION = "eu-central-1"
@@ -40,7 +39,7 @@ for tag in ("!Ref", "!GetAtt", "!Sub"):
 @pytest.fixture(scope="module")
 def moto_url():
     port = free_port()
-    log = open(Path(ROOT / "var" / "test-moto.log"), "wb")
+    log = open(log_path("moto"), "wb")
     server = subprocess.Popen(
         [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)], stdout=log, stderr=log
     )
