@@ -11,8 +11,11 @@ e-mail addresses: a user's address appears only in answers to that same user.
 import asyncio
 import json
 from dataclasses import dataclass, field
+from datetime import time as datetime_time
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
+from urllib.parse import quote_plus
 
 import pytest
 from channels.db import database_sync_to_async
@@ -22,11 +25,14 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from apps.accounts.services import ws_ticket_issue
-from apps.halls.models import HallPhoto
+from apps.halls.models import HallPhoto, PoolTable
 from apps.matchmaking.models import Invitation, Matchup, Message
 from apps.notifications.models import Device, Notification
+from apps.pricing import services as pricing_services
+from apps.pricing.rates import Rate
 from apps.reservations.models import GameSession
 from apps.social.models import Block, FriendRequest, Friendship
+from apps.walkup.models import Offer, QueueEntry
 from strikem.asgi import application
 from tests.conftest import bearer, png_bytes
 from tests.factories import ROUND_THE_CLOCK_ZONE, HallFactory, HallStaffFactory, PlayerFactory, TableFactory
@@ -64,6 +70,32 @@ def _tournament_world(hall, owner, opponent, staff_here) -> dict[str, Any]:
         "t_start": (now + timedelta(hours=2)).isoformat(),
         "t_end": (now + timedelta(hours=6)).isoformat(),
     }
+
+
+def _walkup_world(hall, owner, staff_here) -> dict[str, Any]:
+    """The hall's prices (a version in force), O waiting in its queue with table 5 offered (OF), and a party
+    staff added at the desk (QD)."""
+    pricing_services.price_list_publish(
+        hall=hall,
+        user=staff_here.user,
+        rates=[Rate(0b1111111, datetime_time(0), datetime_time(0), Decimal("12.00"))],
+        rounding_minutes=15,
+        minimum_charge=Decimal("0"),
+    )
+    now = timezone.now()
+    entry = QueueEntry.objects.create(hall=hall, player=owner, active_player=owner, name="O.", joined_at=now)
+    desk = QueueEntry.objects.create(hall=hall, name="Desk", joined_at=now, created_by=staff_here.user)
+    table = PoolTable.objects.get(hall=hall, number=5)
+    offer = Offer.objects.create(
+        entry=entry,
+        table=table,
+        offered_at=now,
+        expires_at=now + timedelta(minutes=5),
+        ready_at=now,
+        open_entry=entry,
+        open_table=table,
+    )
+    return {"Q": entry.pk, "QD": desk.pk, "OF": offer.pk, "soon_q": quote_plus(at(2).isoformat())}
 
 
 def _world() -> World:
@@ -121,6 +153,7 @@ def _world() -> World:
         "soon": at(2).isoformat(),
     }
     ids.update(_tournament_world(hall, owner, opponent, staff_here))
+    ids.update(_walkup_world(hall, owner, staff_here))
     return World(players=players, ids=ids)
 
 
@@ -364,6 +397,51 @@ REST = [
     ("device", "delete", "delete", "/api/devices/{D}/", None, _only({"owner": 204}, 404)),
     ("push settings", "read", "get", "/api/push-settings/", None, _everyone(200)),
     ("push settings", "write", "put", "/api/push-settings/", {"muted": ["MSG"]}, _everyone(200)),
+    (
+        "table quote",
+        "read",
+        "get",
+        "/api/poolhouses/{H}/tables/{T}/quote/?start_time={soon_q}&duration=60",
+        None,
+        _everyone(200, anonymous=200),
+    ),
+    ("hall prices", "read", "get", "/api/poolhouses/{H}/prices/", None, _everyone(200, anonymous=200)),
+    (
+        "hall prices",
+        "write",
+        "post",
+        "/api/poolhouses/{H}/prices/",
+        {
+            "rounding_minutes": 1,
+            "periods": [
+                {
+                    "weekdays": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+                    "start_time": "00:00",
+                    "end_time": "00:00",
+                    "hourly_rate": "9.00",
+                }
+            ],
+        },
+        _only({"staff_here": 201}, 403),
+    ),
+    ("wait list", "read", "get", "/api/poolhouses/{H}/queue/", None, _everyone(200, anonymous=200)),
+    # O waits already: the rule answers; everybody else joins.
+    ("wait list", "write", "post", "/api/poolhouses/{H}/queue/", {"party_size": 2}, _only({"owner": 409}, 201)),
+    ("hall queue", "read", "get", "/api/poolhouses/{H}/queue/staff/", None, _only({"staff_here": 200}, 403)),
+    (
+        "hall queue",
+        "write",
+        "post",
+        "/api/poolhouses/{H}/queue/staff/",
+        {"name": "Sam", "party_size": 3},
+        _only({"staff_here": 201}, 403),
+    ),
+    ("queue entry", "read", "get", "/api/queue/{Q}/", None, _only({"owner": 200, "staff_here": 200}, 404)),
+    ("queue entry", "delete", "delete", "/api/queue/{Q}/", None, _only({"owner": 204, "staff_here": 204}, 404)),
+    ("queue seating", "write", "post", "/api/queue/{QD}/seat/", {"table_id": 5}, _only({"staff_here": 200}, 404)),
+    # O is playing now (table 2, and the tournament's match): confirming reaches the booking rule.
+    ("table offer", "write", "post", "/api/offers/{OF}/confirm/", None, _only({"owner": 409, "staff_here": 409}, 404)),
+    ("table offer", "delete", "post", "/api/offers/{OF}/decline/", None, _only({"owner": 200, "staff_here": 200}, 404)),
 ]
 
 
@@ -436,6 +514,18 @@ def _invitation_denied(world: World, frames: list[dict]) -> bool:
     return Invitation.objects.get(pk=world.ids["I"]).status == Invitation.Status.DENIED
 
 
+def _joined_queue(world: World, frames: list[dict]) -> bool:
+    return QueueEntry.objects.filter(status="waiting", player__isnull=False).exclude(pk=world.ids["Q"]).exists()
+
+
+def _queue_shown(world: World, frames: list[dict]) -> bool:
+    return any(frame.get("protocol") == "walkup_queue" for frame in frames)
+
+
+def _offer_declined(world: World, frames: list[dict]) -> bool:
+    return Offer.objects.get(pk=world.ids["OF"]).status == Offer.Status.DECLINED
+
+
 def _board_shown(world: World, frames: list[dict]) -> bool:
     return any(frame.get("protocol") == "board_snapshot" for frame in frames)
 
@@ -468,6 +558,27 @@ SOCKET = [
         {"action": "matchmake", "invite_sender_username": "{P_name}", "invite_response": "deny"},
         _invitation_denied,
         {"owner"},
+    ),
+    (
+        "queue join",
+        "write",
+        {"action": "walkup", "protocol": "join", "hall": "{H_slug}", "party_size": 2},
+        _joined_queue,
+        {"opponent", "other", "staff_here", "staff_elsewhere"},
+    ),
+    (
+        "queue watch",
+        "read",
+        {"action": "walkup", "protocol": "watch", "hall": "{H_slug}"},
+        _queue_shown,
+        {"staff_here"},
+    ),
+    (
+        "table offer decline",
+        "delete",
+        {"action": "walkup", "protocol": "decline", "offer_id": "{OF}"},
+        _offer_declined,
+        {"owner", "staff_here"},
     ),
 ]
 

@@ -7,6 +7,7 @@ must be no server error, carry a status the schema declares for that operation, 
 body and type.
 """
 
+import re
 import subprocess
 import sys
 from datetime import timedelta
@@ -18,6 +19,7 @@ from django.utils import timezone
 from apps.matchmaking.models import Invitation, Matchup
 from apps.notifications.models import Device, Notification
 from apps.social.models import FriendRequest
+from apps.walkup.models import Offer, QueueEntry
 from tests.conftest import bearer
 from tests.factories import HallFactory, HallStaffFactory, PlayerFactory, TableFactory
 from tests.helpers import at, book_directly, finished_session
@@ -47,6 +49,16 @@ def _world() -> tuple[str, dict[str, list]]:
     tournament_tables = [TableFactory(hall=hall, number=2), TableFactory(hall=hall, number=3)]
     tournament, match = running_tournament(hall, me.user, me, rival, tournament_tables)
     open_one = open_tournament(hall, me.user, [rival])
+    waiting = QueueEntry.objects.create(hall=hall, player=me, active_player=me, name="M.", joined_at=timezone.now())
+    offer = Offer.objects.create(
+        entry=waiting,
+        table=table,
+        offered_at=timezone.now(),
+        expires_at=expires,
+        ready_at=timezone.now(),
+        open_entry=waiting,
+        open_table=table,
+    )
     ids = {
         "hall_id": [hall.pk, other_hall.pk],
         "table_id": [table.pk],
@@ -61,6 +73,8 @@ def _world() -> tuple[str, dict[str, list]]:
         "device_id": [device.pk],
         "tournament_id": [tournament.pk, open_one.pk],
         "match_id": [match.pk],
+        "entry_id": [waiting.pk],
+        "offer_id": [offer.pk],
     }
     return bearer(me.user, "Bearer"), ids
 
@@ -110,4 +124,5 @@ def test_every_operation_answers_as_its_schema_says(tmp_path: Path) -> None:
         run = subprocess.run(command, capture_output=True, text=True, timeout=900, cwd=tmp_path)
     report = run.stdout[-20000:] + run.stderr[-4000:]
     assert run.returncode == 0, report
-    assert "0 operations" not in report  # the schema was read and operations were exercised
+    # The schema was read and operations were exercised ("30 operations mostly rejected …" is not "0 operations").
+    assert not re.search(r"(?<!\d)0 operations", report)
