@@ -30,6 +30,7 @@ from apps.matchmaking.models import Invitation, Matchup, Message
 from apps.notifications.models import Device, Notification
 from apps.pricing import services as pricing_services
 from apps.pricing.rates import Rate
+from apps.ratings.models import ResultReport
 from apps.reservations.models import GameSession
 from apps.social.models import Block, FriendRequest, Friendship
 from apps.walkup.models import Offer, QueueEntry
@@ -526,6 +527,14 @@ def _offer_declined(world: World, frames: list[dict]) -> bool:
     return Offer.objects.get(pk=world.ids["OF"]).status == Offer.Status.DECLINED
 
 
+def _tournament_shown(world: World, frames: list[dict]) -> bool:
+    return any(frame.get("protocol") == "tournament_snapshot" for frame in frames)
+
+
+def _match_reported(world: World, frames: list[dict]) -> bool:
+    return ResultReport.objects.filter(result__session__tournament_match=world.ids["MA"]).exists()
+
+
 def _board_shown(world: World, frames: list[dict]) -> bool:
     return any(frame.get("protocol") == "board_snapshot" for frame in frames)
 
@@ -558,6 +567,27 @@ SOCKET = [
         {"action": "matchmake", "invite_sender_username": "{P_name}", "invite_response": "deny"},
         _invitation_denied,
         {"owner"},
+    ),
+    (
+        "tournament watch",
+        "read",
+        {"action": "tournament", "protocol": "watch", "tournament_id": "{TR}"},
+        _tournament_shown,
+        {"owner", "opponent", "other", "staff_here", "staff_elsewhere"},
+    ),
+    (
+        "tournament match report",
+        "write",
+        {
+            "action": "tournament",
+            "protocol": "report",
+            "tournament_id": "{TR}",
+            "match_id": "{MA}",
+            "my_score": 5,
+            "opponent_score": 3,
+        },
+        _match_reported,
+        {"owner", "opponent"},
     ),
     (
         "queue join",

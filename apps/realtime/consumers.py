@@ -26,8 +26,9 @@ from apps.matchmaking import services as matchmaking
 from apps.realtime import frames, walkup_socket
 from apps.realtime.auth import CLOSE_TOO_MANY_FRAMES, CLOSE_TRY_AGAIN_LATER, CLOSE_UNAUTHENTICATED, socket_user_id
 from apps.realtime.presence import presence_connect, presence_disconnect
-from apps.realtime.push import LOBBY_GROUP, hall_group, hall_queue_group, user_group
+from apps.realtime.push import LOBBY_GROUP, hall_group, hall_queue_group, tournament_group, user_group
 from apps.realtime.walkup_socket import frame_id, frame_input
+from apps.tournaments import sockets as tournament_sockets
 from apps.walkup import services as walkup
 from apps.walkup.serializers import JoinInputSerializer
 
@@ -73,6 +74,10 @@ ACTIONS = (
     Action("walkup", "confirm", frozenset(), "_on_offer_confirm"),
     Action("walkup", "decline", frozenset(), "_on_offer_decline"),
     Action("walkup", "watch", frozenset(), "_on_watch_queue"),
+    Action("tournament", "watch", frozenset({"tournament_id"}), "_on_watch_tournament"),
+    Action("tournament", "check_in", frozenset({"tournament_id"}), "_on_tournament_check_in"),
+    Action("tournament", "report", frozenset({"tournament_id", "match_id"}), "_on_match_report"),
+    Action("tournament", "rack", frozenset({"tournament_id", "match_id"}), "_on_match_rack"),
 )
 
 
@@ -303,6 +308,28 @@ class BaseConsumer(AsyncJsonWebsocketConsumer):
         )
         await self._watch(hall_queue_group(hall_id))
         await self.send_json(frame)
+
+    async def _on_watch_tournament(self, content: dict[str, Any]) -> None:
+        """A tournament (`tournament_id`): a `tournament_snapshot` now, then every `tournament_update`. The
+        watch starts before the snapshot is read, so no change falls between; the frames' `version` orders
+        them. Also on the public socket (a TV shows the bracket without logging in)."""
+        tournament_id = frame_id(content.get("tournament_id"), "tournament_id")
+        await self._watch(tournament_group(tournament_id))
+        _pk, frame = await database_sync_to_async(tournament_sockets.snapshot_frame)(tournament_id=tournament_id)
+        await self.send_json(frame)
+
+    async def _on_tournament_check_in(self, content: dict[str, Any]) -> None:
+        await database_sync_to_async(tournament_sockets.check_in)(
+            content=content, user=await _user_of(self.user_id), player=self._require_player()
+        )
+
+    async def _on_match_report(self, content: dict[str, Any]) -> None:
+        """My tournament match's score (`my_score`, `opponent_score`), as its REST twin reports it."""
+        await database_sync_to_async(tournament_sockets.report)(content=content, player=self._require_player())
+
+    async def _on_match_rack(self, content: dict[str, Any]) -> None:
+        """Live score: a rack for `player` (`delta` -1 takes one back)."""
+        await database_sync_to_async(tournament_sockets.rack)(content=content, user=await _user_of(self.user_id))
 
     def absolute_url(self, location: str) -> str:
         return self.scope_request.build_absolute_uri(location)

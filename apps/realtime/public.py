@@ -17,6 +17,7 @@ from apps.realtime.push import waitlist_group
 # First match wins; docs/socket.md documents each row under "Public socket" (tests/core/test_docs.py).
 PUBLIC_ACTIONS = (
     Action("watch", "waitlist", frozenset(), "_on_watch_waitlist"),
+    Action("tournament", "watch", frozenset({"tournament_id"}), "_on_watch_tournament"),
     Action("unwatch", None, frozenset(), "_on_unwatch"),
 )
 
@@ -44,6 +45,11 @@ class PublicConsumer(BaseConsumer):
         await self._unwatch()
         await self._watch(waitlist_group(hall_id))
         await self.send_json(frame)
+
+    async def _on_watch_tournament(self, content: dict[str, Any]) -> None:
+        """A tournament's bracket, as on /ws/base/, in place of what the socket watched before."""
+        await self._unwatch()
+        await super()._on_watch_tournament(content)
 
     async def _on_unwatch(self, content: dict[str, Any]) -> None:
         await self._unwatch()

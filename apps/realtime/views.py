@@ -12,6 +12,7 @@ from apps.core.exceptions import DomainError
 from apps.halls.models import PoolHouse
 from apps.halls.selectors import hall_get
 from apps.halls.services import hall_staff_require
+from apps.tournaments.selectors import hall_tournaments_now
 
 
 def _my_hall(request: HttpRequest, hall_id: str) -> tuple[User, PoolHouse]:
@@ -32,7 +33,8 @@ def _my_hall(request: HttpRequest, hall_id: str) -> tuple[User, PoolHouse]:
 @require_GET
 def staff_board(request: HttpRequest, hall_id: str) -> HttpResponse:
     _user, hall = _my_hall(request, hall_id)
-    return render(request, "realtime/board.html", {"hall": hall})
+    tournaments = hall_tournaments_now(hall_id=hall.pk)
+    return render(request, "realtime/board.html", {"hall": hall, "tournaments": tournaments})
 
 
 @staff_member_required

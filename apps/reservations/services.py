@@ -290,9 +290,10 @@ def session_start_in_hold(
 
     The game is a booking of its own inside the hold, from now to the hold's end (it is finished early when
     the game ends), so its table time, cost, players and result are those of any session. The table row is
-    locked first, then the players: no second game on the table, no player in two games at once.
+    locked first, then the players: no second game on the table, no player in two games at once. It starts
+    at this very moment (not a whole second), so it never starts before the game it follows on the table ended.
     """
-    now = timezone.now().replace(microsecond=0)
+    now = timezone.now()
     hold = Reservation.objects.filter(pk=hold_id).first()
     if hold is None:
         raise exceptions.ReservationNotFound()

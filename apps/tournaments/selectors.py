@@ -172,3 +172,21 @@ def registered_counts(*, tournament_ids: list[int]) -> dict[int, int]:
         .annotate(count=Count("id"))
     )
     return {row["tournament_id"]: row["count"] for row in rows}
+
+
+def hall_tournaments_now(*, hall_id: int) -> list[dict[str, Any]]:
+    """The hall's tournaments taking players or running, each with the numbers of the tables it holds (the
+    staff board lists them with a link to their bracket pages)."""
+    tournaments = list(
+        Tournament.objects.filter(
+            hall_id=hall_id, state__in=(Tournament.State.REGISTRATION, Tournament.State.RUNNING)
+        ).order_by("starts_at", "id")
+    )
+    numbers: dict[int, list[int]] = {}
+    for tournament_id, number in (
+        TournamentTable.objects.filter(tournament__in=tournaments)
+        .order_by("table__number")
+        .values_list("tournament_id", "table__number")
+    ):
+        numbers.setdefault(tournament_id, []).append(number)
+    return [{"id": t.pk, "name": t.name, "state": t.state, "tables": numbers.get(t.pk, [])} for t in tournaments]

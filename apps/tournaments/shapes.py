@@ -1,8 +1,10 @@
 """The shapes of tournaments as plain dicts, built from the rows the selectors read: one shape for REST,
 the socket's frames and the TV page (serializers.py describes them for the schema). Pure: no I/O."""
 
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from apps.tournaments import formats
 from apps.tournaments.models import Entry, Match, Tournament
@@ -209,4 +211,45 @@ def snapshot_data(rows: Any) -> dict[str, Any]:
             for row in rows.tables
         ],
         "standings": _standings(tournament, rows.matches, entries),
+    }
+
+
+BRACKET_TITLES = {"W": "Winners", "L": "Losers", "GF": "Grand final"}
+FORMAT_LABELS = dict(Tournament.Format.choices)
+
+
+def _local_time(iso: str | None, zone: ZoneInfo) -> str:
+    return datetime.fromisoformat(iso).astimezone(zone).strftime("%H:%M") if iso else ""
+
+
+def page_data(snapshot: dict[str, Any], *, time_zone: str, upcoming: int = 8) -> dict[str, Any]:
+    """What the bracket page lays out: the bracket's rows of columns (winners with the grand final, losers)
+    or the standings, the matches on the tables, and the next ones with their estimated starts in the
+    hall's time."""
+    zone = ZoneInfo(time_zone)
+    cards = [{**card, "start": _local_time(card["estimated_start"], zone)} for card in snapshot["matches"]]
+    columns: dict[tuple[str, int], dict[str, Any]] = {}
+    for card in cards:
+        if card["state"] == "void" or card["bracket"] not in BRACKET_TITLES:
+            continue
+        grand = card["bracket"] == "GF"
+        title = BRACKET_TITLES["GF"] if grand else f"{BRACKET_TITLES[card['bracket']]} {card['round']}"
+        key = ("W" if grand else card["bracket"], 99 if grand else card["round"])
+        columns.setdefault(key, {"title": title, "bracket": card["bracket"], "matches": []})["matches"].append(card)
+    rows = [
+        {"name": BRACKET_TITLES[side], "columns": [columns[key] for key in sorted(columns) if key[0] == side]}
+        for side in ("W", "L")
+        if any(key[0] == side for key in columns)
+    ]
+    playing = sorted((c for c in cards if c["state"] == "on_table"), key=lambda c: c["table_number"] or 0)
+    coming = sorted(
+        (c for c in cards if c["state"] in ("ready", "pending") and c["start"]),
+        key=lambda c: (c["estimated_start"], c["id"]),
+    )
+    return {
+        "format": FORMAT_LABELS.get(snapshot["format"], snapshot["format"]),
+        "rows": rows,
+        "playing": playing,
+        "upcoming": coming[:upcoming],
+        "waiting": [c for c in cards if c["state"] == "played"],
     }
