@@ -6,8 +6,9 @@ how long they have run already), the bookings to come (a table is offered only f
 its next booking), the parties ahead and what they want, how often offered parties do not answer, and how
 long an offer waits for its answer. Many evenings are played forward from now, each with its own draws of
 game lengths and no-shows, the queue taking tables in its order as the live dispatcher does; each party's
-wait is read from every one of them, and the range is the 10th to the 90th percentile (the typical wait
-is the median).
+wait is read from every one of them, and the range is the 5th to the 95th percentile (the typical wait
+is the median). A wait ends when the table the party takes is ready to play (tidied); the live queue offers
+it a few minutes earlier, as it frees.
 
 `bench/walkup_wait.py` replays simulated evenings and measures how often the real wait fell in the range.
 """
@@ -20,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-LOW_QUANTILE, HIGH_QUANTILE = 0.10, 0.90
+LOW_QUANTILE, HIGH_QUANTILE = 0.05, 0.95
 
 
 @dataclass(frozen=True)
@@ -55,8 +56,8 @@ class Rules:
     min_minutes: int  # the shortest game a table is offered for
     step_minutes: int  # game lengths go in steps of this
     offer_minutes: int  # how long an offer waits for its answer
-    no_show_rate: float  # share of offers that nobody answers
-    answer_minutes: float = 1.0  # how long an answered offer takes, typically
+    no_show_rate: float  # share of offered parties that never answer
+    answer_delays: tuple[float, ...] = (1.0,)  # minutes answered offers took (drawn from)
 
 
 @dataclass(frozen=True)
@@ -73,18 +74,29 @@ class Estimate:
     table_ready: dict[int, datetime] = field(default_factory=dict)
 
 
-def game_lengths(durations: Sequence[float]) -> list[float]:
-    """Sorted positive game lengths in minutes (what `draw_game` draws from)."""
-    return sorted(d for d in durations if d > 0)
+class GameLengths:
+    """How long walk-in games lasted, in minutes. A game that ran to its booked end was cut short: the party
+    would have played longer had it booked longer, so it only says "at least this long"; drawing skips
+    from such a game to a longer one (a Kaplan-Meier estimate, drawn from)."""
 
+    def __init__(self, complete: Sequence[float], cut_short: Sequence[float] = ()) -> None:
+        games = sorted([(m, False) for m in complete if m > 0] + [(m, True) for m in cut_short if m > 0])
+        self.minutes = [minutes for minutes, _cut in games] or [60.0]
+        self.cut = [cut for _minutes, cut in games] or [False]
 
-def draw_game(lengths: list[float], rng: random.Random, played: float = 0.0) -> float:
-    """A game length from the measured ones, given that it has lasted `played` minutes already."""
-    first_longer = bisect.bisect_right(lengths, played)
-    if first_longer < len(lengths):
-        return lengths[rng.randrange(first_longer, len(lengths))]
-    # Longer than any game on record: it is near its end.
-    return played + rng.expovariate(1 / 5)
+    def __len__(self) -> int:
+        return len(self.minutes)
+
+    def draw(self, rng: random.Random, played: float = 0.0) -> float:
+        """A game's length, given that it has lasted `played` minutes already."""
+        while True:
+            first_longer = bisect.bisect_right(self.minutes, played)
+            if first_longer >= len(self.minutes):
+                return played + rng.expovariate(1 / 5)  # longer than any game on record: near its end
+            pick = rng.randrange(first_longer, len(self.minutes))
+            if not self.cut[pick]:
+                return self.minutes[pick]
+            played = self.minutes[pick]
 
 
 def _minutes(delta: timedelta) -> float:
@@ -126,14 +138,13 @@ def estimate(
     now: datetime,
     tables: Sequence[TableNow],
     parties: Sequence[PartyNow],
-    durations: Sequence[float],
+    lengths: GameLengths,
     rules: Rules,
     samples: int = 200,
     seed: int = 0,
 ) -> Estimate:
     """The waits of the parties (in queue order) and when busy tables will typically be ready."""
     rng = random.Random(seed)
-    lengths = game_lengths(durations) or [60.0]
     buffer = timedelta(minutes=rules.buffer_minutes)
     offered = {table.offered_to: table for table in tables if table.offered_to is not None}
     waiting = [party for party in parties if party.id not in offered]
@@ -146,14 +157,15 @@ def estimate(
             moment = table.ready_at
             if table.walk_in_started is not None:
                 played = _minutes(now - table.walk_in_started)
-                game_end = table.walk_in_started + timedelta(minutes=draw_game(lengths, rng, played))
+                game_end = table.walk_in_started + timedelta(minutes=lengths.draw(rng, played))
                 moment = min(moment, max(now, game_end) + buffer)
             if table.offered_to is not None:
                 # The party it is offered to plays on it, or does not answer and it passes on.
                 if rng.random() < rules.no_show_rate:
                     moment = max(moment, table.offer_expires or now)
                 else:
-                    moment = max(moment, now) + timedelta(minutes=draw_game(lengths, rng) + rules.buffer_minutes)
+                    start = max(moment, now + timedelta(minutes=rng.choice(rules.answer_delays)))
+                    moment = start + timedelta(minutes=lengths.draw(rng) + rules.buffer_minutes)
             ready[table.id] = moment
             readies[table.id].append(_minutes(moment - now))
         for party in waiting:
@@ -171,18 +183,20 @@ def estimate(
                     best = (key, table)
             if best is None:
                 continue
-            offered_at, chosen = best[0][0], best[1]
-            waits[party.id].append(_minutes(offered_at - now))
+            slot, chosen = best[0][0], best[1]
+            waits[party.id].append(_minutes(slot - now))
+            # The live queue offers a table as it frees, while it is being tidied.
+            offered_at = max(now, slot - buffer)
             if rng.random() < rules.no_show_rate:
-                ready[chosen.id] = offered_at + timedelta(minutes=rules.offer_minutes)
+                ready[chosen.id] = max(slot, offered_at + timedelta(minutes=rules.offer_minutes))
                 continue
-            start = offered_at + timedelta(minutes=rules.answer_minutes)
+            start = max(slot, offered_at + timedelta(minutes=rng.choice(rules.answer_delays)))
             limit = party.minutes
             for booking_start, _end in chosen.bookings:
                 if booking_start > start:
                     limit = min(limit, int(_minutes(booking_start - buffer - start)))
                     break
-            played = min(draw_game(lengths, rng), float(max(limit, rules.min_minutes)))
+            played = min(lengths.draw(rng), float(max(limit, rules.min_minutes)))
             ready[chosen.id] = start + timedelta(minutes=played) + buffer
     result = Estimate()
     for party_id, values in waits.items():
@@ -192,8 +206,9 @@ def estimate(
                 typical=round(statistics.median(values)),
                 high=math.ceil(_quantile(values, HIGH_QUANTILE)),
             )
-    for party_id in offered:
-        result.waits[party_id] = Wait(0, 0, 0)
+    for party_id, table in offered.items():
+        ready_in = max(0, round(_minutes(table.ready_at - now)))  # offered: waits for the tidy-up only
+        result.waits[party_id] = Wait(ready_in, ready_in, ready_in)
     for table_id, values in readies.items():
         result.table_ready[table_id] = now + timedelta(minutes=statistics.median(values))
     return result

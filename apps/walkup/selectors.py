@@ -2,7 +2,6 @@
 doing for the queue, how long walk-in games in a hall really last, and the queue with its wait estimates."""
 
 import math
-import statistics
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from statistics import NormalDist
@@ -186,24 +185,25 @@ def table_states(*, hall: PoolHouse, now: datetime) -> list[TableState]:
     return states
 
 
-def _default_game_lengths() -> list[float]:
+def _default_game_lengths() -> estimate.GameLengths:
     """Until a hall has its own history: lengths spread around WALKUP_TYPICAL_GAME_MINUTES (log-normal,
     half the games within about ±30% of it)."""
     typical, spread = float(settings.WALKUP_TYPICAL_GAME_MINUTES), 0.45
     normal = NormalDist()
-    return [typical * math.exp(spread * normal.inv_cdf((i + 0.5) / 100)) for i in range(100)]
+    return estimate.GameLengths([typical * math.exp(spread * normal.inv_cdf((i + 0.5) / 100)) for i in range(100)])
 
 
-def game_lengths_measured(*, hall: PoolHouse, now: datetime) -> list[float]:
-    """Minutes walk-in games in this hall really lasted, lately: those started on the same kind of day
+def game_lengths_measured(*, hall: PoolHouse, now: datetime) -> estimate.GameLengths:
+    """How long walk-in games in this hall really lasted, lately: those started on the same kind of day
     (Monday to Thursday, or Friday to Sunday) within two hours of this time of day when there are enough of
-    them, else all of them, else the default until the hall has a history."""
+    them, else all of them, else the default until the hall has a history. A game that ran to its booked end
+    (not ended early) counts as cut short: it would have lasted at least that."""
     since = now - timedelta(days=settings.WALKUP_HISTORY_DAYS)
     rows = list(
         GameSession.objects.filter(table__hall=hall, ended_at__isnull=False, started_at__gte=since)
         .filter(Q(reservation__player_reserving__isnull=True) | Q(reservation__walkup_entry__isnull=False))
         .order_by("-started_at")
-        .values_list("started_at", "ended_at")[:5000]
+        .values_list("started_at", "ended_at", "ended_early")[:5000]
     )
     enough = settings.WALKUP_MIN_HISTORY
     if len(rows) < enough:
@@ -212,25 +212,29 @@ def game_lengths_measured(*, hall: PoolHouse, now: datetime) -> list[float]:
     local_now = now.astimezone(zone)
     weekend_now = local_now.weekday() >= 4
     minute_now = local_now.hour * 60 + local_now.minute
-    similar, every = [], []
-    for started, ended in rows:
+    similar: list[tuple[float, bool]] = []
+    every: list[tuple[float, bool]] = []
+    for started, ended, ended_early in rows:
         if ended is None:
             continue
-        length = (ended - started).total_seconds() / 60
-        every.append(length)
+        game = ((ended - started).total_seconds() / 60, not ended_early)
+        every.append(game)
         local = started.astimezone(zone)
         apart = abs(local.hour * 60 + local.minute - minute_now)
         if (local.weekday() >= 4) == weekend_now and min(apart, 24 * 60 - apart) <= 120:
-            similar.append(length)
-    return similar if len(similar) >= enough else every
+            similar.append(game)
+    games = similar if len(similar) >= enough else every
+    return estimate.GameLengths([m for m, cut in games if not cut], [m for m, cut in games if cut])
 
 
 def no_show_rate(*, hall: PoolHouse, now: datetime) -> float:
-    """The share of the hall's recent offers that lapsed unanswered (a default until there are enough)."""
+    """The share of the hall's recent offers taken or lapsed that lapsed unanswered: how often an offered party
+    does not come (a default until there are enough). A declined offer leaves the party waiting, so it is no
+    outcome here."""
     since = now - timedelta(days=settings.WALKUP_HISTORY_DAYS)
     outcomes = list(
         Offer.objects.filter(entry__hall=hall, offered_at__gte=since)
-        .filter(status__in=[Offer.Status.CONFIRMED, Offer.Status.DECLINED, Offer.Status.EXPIRED])
+        .filter(status__in=[Offer.Status.CONFIRMED, Offer.Status.EXPIRED])
         .values_list("status", flat=True)
     )
     if len(outcomes) < NO_SHOW_MIN_OFFERS:
@@ -238,8 +242,8 @@ def no_show_rate(*, hall: PoolHouse, now: datetime) -> float:
     return outcomes.count(Offer.Status.EXPIRED) / len(outcomes)
 
 
-def answer_minutes(*, hall: PoolHouse, now: datetime) -> float:
-    """How long confirmed offers waited for their answer, typically (one minute until measured)."""
+def answer_delays(*, hall: PoolHouse, now: datetime) -> tuple[float, ...]:
+    """How long confirmed offers waited for their answer, in minutes (half a minute to two until measured)."""
     since = now - timedelta(days=settings.WALKUP_HISTORY_DAYS)
     delays = [
         (answered - offered).total_seconds() / 60
@@ -248,7 +252,7 @@ def answer_minutes(*, hall: PoolHouse, now: datetime) -> float:
         ).values_list("offered_at", "answered_at")[:1000]
         if answered is not None
     ]
-    return statistics.median(delays) if len(delays) >= NO_SHOW_MIN_OFFERS else 1.0
+    return tuple(delays) if len(delays) >= NO_SHOW_MIN_OFFERS else (0.5, 1.0, 1.5, 2.0)
 
 
 def walk_in_rules(*, hall: PoolHouse, now: datetime) -> estimate.Rules:
@@ -258,7 +262,7 @@ def walk_in_rules(*, hall: PoolHouse, now: datetime) -> estimate.Rules:
         step_minutes=hall.booking_step_minutes,
         offer_minutes=settings.WALKUP_OFFER_MINUTES,
         no_show_rate=no_show_rate(hall=hall, now=now),
-        answer_minutes=answer_minutes(hall=hall, now=now),
+        answer_delays=answer_delays(hall=hall, now=now),
     )
 
 
@@ -322,7 +326,7 @@ def queue_view(*, hall: PoolHouse, now: datetime) -> QueueView:
         now=now,
         tables=tables,
         parties=parties,
-        durations=game_lengths_measured(hall=hall, now=now),
+        lengths=game_lengths_measured(hall=hall, now=now),
         rules=walk_in_rules(hall=hall, now=now),
         samples=settings.WALKUP_ESTIMATE_SAMPLES,
         # The same queue at the same minute gives the same figures, however often it is asked.

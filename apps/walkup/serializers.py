@@ -98,9 +98,9 @@ def waitlist_data(view: QueueView) -> dict[str, Any]:
 
 
 class WaitSerializer(serializers.Serializer):
-    low = serializers.IntegerField(help_text="Minutes: the wait is this or longer 9 times in 10.")
+    low = serializers.IntegerField(help_text="Minutes: the wait is at least this 19 times in 20.")
     typical = serializers.IntegerField(help_text="Minutes: the typical (median) wait.")
-    high = serializers.IntegerField(help_text="Minutes: the worst case; longer only 1 time in 10.")
+    high = serializers.IntegerField(help_text="Minutes: the worst case; longer only 1 time in 20.")
 
 
 class OfferSerializer(serializers.Serializer):
