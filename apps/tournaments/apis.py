@@ -31,7 +31,8 @@ def _card(tournament_id: int | str, match_id: int) -> dict[str, Any]:
 
 
 def _entry(entry: Entry) -> dict[str, Any]:
-    return shapes.entry_data(Entry.objects.select_related("player__user").get(pk=entry.pk))
+    (row,) = selectors.entry_rows(tournament_id=entry.tournament_id, entry_ids=[entry.pk])
+    return shapes.entry_data(row)
 
 
 class TournamentsApi(APIView):

@@ -5,7 +5,7 @@ number of queries whatever the size of the draw, and shaped as plain dicts by `s
 """
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -73,53 +73,126 @@ def hall_minutes_per_rack(*, hall_id: int) -> float:
     return round(played["minutes"] / racks, 2)
 
 
+@dataclass(slots=True)
+class EntryRow:
+    """An entry as the snapshot shows it (plain values: building model instances was most of its time)."""
+
+    pk: int
+    player_id: int
+    username: str
+    rating: float
+    seed: int | None
+    status: str
+    checked_in: bool
+    rating_at_draw: float | None
+
+
+@dataclass(slots=True)
+class MatchRow:
+    pk: int
+    key: str
+    bracket: str
+    round: int
+    stage: int
+    group: str
+    source_a: str
+    source_b: str
+    final: bool
+    reset: bool
+    state: str
+    player_a_id: int | None
+    player_b_id: int | None
+    race_a: int
+    race_b: int
+    win_probability_a: float | None
+    score_a: int
+    score_b: int
+    winner_id: int | None
+    forfeit: bool
+    table_id: int | None
+    on_table_id: int | None
+    called_at: datetime | None
+
+    @property
+    def id(self) -> int:
+        return self.pk
+
+
+_ENTRY_FIELDS = ("id", "player_id", "player__user__username", "player__rating", "seed", "status")
+_MATCH_FIELDS = tuple(name for name in MatchRow.__dataclass_fields__ if name != "pk")
+
+
+def entry_rows(*, tournament_id: int, entry_ids: list[int] | None = None) -> list[EntryRow]:
+    entries = Entry.objects.filter(tournament_id=tournament_id)
+    if entry_ids is not None:
+        entries = entries.filter(pk__in=entry_ids)
+    return [
+        EntryRow(
+            pk=row["id"],
+            player_id=row["player_id"],
+            username=row["player__user__username"],
+            rating=row["player__rating"],
+            seed=row["seed"],
+            status=row["status"],
+            checked_in=row["checked_in_at"] is not None,
+            rating_at_draw=row["rating_at_draw"],
+        )
+        for row in entries.order_by("seed", "id").values(*_ENTRY_FIELDS, "checked_in_at", "rating_at_draw")
+    ]
+
+
+def match_rows(*, tournament_id: int) -> list[MatchRow]:
+    return [
+        MatchRow(pk=row.pop("id"), **row)
+        for row in Match.objects.filter(tournament_id=tournament_id).order_by("id").values("id", *_MATCH_FIELDS)
+    ]
+
+
 @dataclass
 class SnapshotRows:
     """Everything a snapshot shows, read at once."""
 
     tournament: Tournament
-    entries: list[Entry]
-    players: dict[int, Player]
-    matches: list[Match]
-    tables: list[TournamentTable]
+    entries: list[EntryRow]
+    matches: list[MatchRow]
+    tables: list[dict[str, Any]]
     table_numbers: dict[int, int]
     minutes_per_rack: float
     estimates: dict[int, Any]
 
 
 def snapshot_rows(*, tournament_id: int | str) -> SnapshotRows:
-    """The rows of a tournament's snapshot: five queries whatever the size of the draw."""
+    """The rows of a tournament's snapshot: five queries whatever the size of the draw, plain values."""
     tournament = Tournament.objects.select_related("hall", "champion__user").filter(pk=int(tournament_id)).first()
     if tournament is None:
         raise TournamentNotFound()
-    entries = list(Entry.objects.filter(tournament=tournament).select_related("player__user").order_by("seed", "id"))
-    players = {entry.player_id: entry.player for entry in entries}
-    matches = list(Match.objects.filter(tournament=tournament).order_by("id"))
-    tables = list(
-        TournamentTable.objects.filter(tournament=tournament).select_related("table").order_by("table__number")
-    )
+    matches = match_rows(tournament_id=tournament.pk)
+    tables: list[dict[str, Any]] = [
+        dict(row)
+        for row in TournamentTable.objects.filter(tournament=tournament)
+        .order_by("table__number")
+        .values("table_id", "table__number")
+    ]
     minutes_per_rack = hall_minutes_per_rack(hall_id=tournament.hall_id)
-    estimates = match_estimates(
-        tournament=tournament, matches=matches, tables=tables, minutes_per_rack=minutes_per_rack
-    )
     return SnapshotRows(
         tournament=tournament,
-        entries=entries,
-        players=players,
+        entries=entry_rows(tournament_id=tournament.pk),
         matches=matches,
         tables=tables,
-        table_numbers={row.table_id: row.table.number for row in tables},
+        table_numbers={row["table_id"]: row["table__number"] for row in tables},
         minutes_per_rack=minutes_per_rack,
-        estimates=estimates,
+        estimates=match_estimates(
+            tournament=tournament, matches=matches, tables=tables, minutes_per_rack=minutes_per_rack
+        ),
     )
 
 
-def _expected_racks(match: Match) -> float:
+def _expected_racks(match: MatchRow) -> float:
     return formats.racks_left(match.race_a - match.score_a, match.race_b - match.score_b)
 
 
 def match_estimates(
-    *, tournament: Tournament, matches: list[Match], tables: list[TournamentTable], minutes_per_rack: float
+    *, tournament: Tournament, matches: list[MatchRow], tables: list[dict[str, Any]], minutes_per_rack: float
 ) -> dict[int, Any]:
     """{match id: estimated start} for every match still to be called, from the running matches' scores,
     the races and the hall's minutes per rack (see formats.estimate_starts)."""
@@ -150,7 +223,7 @@ def match_estimates(
             )
         )
     busy_tables = {match.on_table_id for match in matches if match.on_table_id is not None}
-    free_tables = sum(1 for row in tables if row.table_id not in busy_tables)
+    free_tables = sum(1 for row in tables if row["table_id"] not in busy_tables)
     minutes = formats.estimate_starts(
         free_tables=free_tables, running=running, waiting=waiting, minutes_per_rack=minutes_per_rack
     )

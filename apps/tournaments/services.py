@@ -526,13 +526,10 @@ def _busy_entries(tournament: Tournament) -> set[int]:
     return {pk for pair in playing.values_list("player_a_id", "player_b_id") for pk in pair if pk is not None}
 
 
-def _queue(tournament: Tournament) -> list[Match]:
-    """Ready matches in calling order: by round, then bracket order."""
-    return list(
-        Match.objects.filter(tournament=tournament, state=Match.State.READY)
-        .select_related("player_a__player__user", "player_b__player__user")
-        .order_by("stage", "id")
-    )
+def _queue(tournament: Tournament) -> list[tuple[int, int, int]]:
+    """Ready matches in calling order (by round, then bracket order): (match id, entry a, entry b)."""
+    ready = Match.objects.filter(tournament=tournament, state=Match.State.READY).order_by("stage", "id")
+    return [(pk, a or 0, b or 0) for pk, a, b in ready.values_list("id", "player_a_id", "player_b_id")]
 
 
 def _call_ready(tournament: Tournament) -> list[Match]:
@@ -543,48 +540,31 @@ def _call_ready(tournament: Tournament) -> list[Match]:
     free = _free_tables(tournament)
     if not free:
         return []
-    queue = _queue(tournament)
-    by_key = {match.key: match for match in queue}
     rows = {row.table_id: row for row in free}
     picks = formats.pick_calls(
-        [(m.key, m.player_a_id or 0, m.player_b_id or 0) for m in queue],
-        busy=_busy_entries(tournament),
-        free_tables=list(rows),
+        [(str(pk), a, b) for pk, a, b in _queue(tournament)], busy=_busy_entries(tournament), free_tables=list(rows)
     )
     called = []
-    for key, table_id in picks:
+    for match_id, table_id in picks:
+        match = Match.objects.select_related("player_a__player__user", "player_b__player__user").get(pk=match_id)
         try:
             with transaction.atomic():
-                called.append(_call(tournament, by_key[key], rows[table_id]))
+                called.append(_call(tournament, match, rows[table_id]))
         except (ReservationError, exceptions.TournamentError) as error:
-            logger.warning("match %s not called to table %s: %s", key, table_id, error.detail)
+            logger.warning("match %s not called to table %s: %s", match.key, table_id, error.detail)
     return called
 
 
 def _call(tournament: Tournament, match: Match, row: TournamentTable, *, keep_score: bool = False) -> Match:
     """Put a ready match on a table: a game session between its players starts there (the tournament's
-    booking), both are told where and against whom, and the board shows the table busy."""
+    booking), both are told where and against whom, and the board shows the table busy.
+
+    The players' `match_called` frames are the first thing pushed after commit (this is what they wait for);
+    the stored notifications and the board follow."""
     entry_a, entry_b = match.player_a, match.player_b
     assert entry_a is not None and entry_b is not None and row.hold_id is not None
     first, second = entry_a.player, entry_b.player
-    session = reservations.session_start_in_hold(
-        hold_id=row.hold_id, player=first, other_player=second, created_by=tournament.created_by
-    )
-    now = timezone.now()
-    match.state, match.table, match.on_table, match.session = Match.State.ON_TABLE, row.table, row.table, session
-    match.called_at = now
-    if not keep_score:
-        match.score_a = match.score_b = 0
-    match.save(update_fields=["state", "table", "on_table", "session", "called_at", "score_a", "score_b"])
     number = row.table.number
-    for me, other, race in ((first, second, match.race_a), (second, first, match.race_b)):
-        notification_send(
-            recipient=me,
-            type=Notification.Type.MATCH_CALLED,
-            body=f"Table {number}, against {other.user.username}, race to {race}.",
-            extra=str(match.pk),
-            sent_by=other,
-        )
     probability_a = match.win_probability_a
     called = [
         (
@@ -611,7 +591,23 @@ def _call(tournament: Tournament, match: Match, row: TournamentTable, *, keep_sc
         for user_id, frame in called:
             push_to_user(user_id, frame)
 
-    transaction.on_commit(announce)
+    transaction.on_commit(announce)  # dropped with the savepoint if the booking service refuses the game
+    session = reservations.session_start_in_hold(
+        hold_id=row.hold_id, player=first, other_player=second, created_by=tournament.created_by
+    )
+    match.state, match.table, match.on_table, match.session = Match.State.ON_TABLE, row.table, row.table, session
+    match.called_at = timezone.now()
+    if not keep_score:
+        match.score_a = match.score_b = 0
+    match.save(update_fields=["state", "table", "on_table", "session", "called_at", "score_a", "score_b"])
+    for me, other, race in ((first, second, match.race_a), (second, first, match.race_b)):
+        notification_send(
+            recipient=me,
+            type=Notification.Type.MATCH_CALLED,
+            body=f"Table {number}, against {other.user.username}, race to {race}.",
+            extra=str(match.pk),
+            sent_by=other,
+        )
     return match
 
 

@@ -7,7 +7,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from apps.tournaments import formats
-from apps.tournaments.models import Entry, Match, Tournament
+from apps.tournaments.models import Entry, Tournament
+from apps.tournaments.selectors import EntryRow, MatchRow, SnapshotRows
 
 
 def _iso(value: Any) -> str | None:
@@ -62,26 +63,26 @@ def summary_data(tournament: Tournament, *, registered: int) -> dict[str, Any]:
     }
 
 
-def entry_data(entry: Entry) -> dict[str, Any]:
+def entry_data(entry: EntryRow) -> dict[str, Any]:
     return {
         "entry_id": entry.pk,
         "player_id": entry.player_id,
-        "username": entry.player.user.username,
+        "username": entry.username,
         "seed": entry.seed,
         "status": entry.status,
-        "checked_in": entry.checked_in_at is not None,
-        "rating": round(entry.rating_at_draw if entry.rating_at_draw is not None else entry.player.rating),
+        "checked_in": entry.checked_in,
+        "rating": round(entry.rating_at_draw if entry.rating_at_draw is not None else entry.rating),
     }
 
 
-def _side(entry_id: int | None, entries: dict[int, Entry]) -> dict[str, Any] | None:
+def _side(entry_id: int | None, entries: dict[int, EntryRow]) -> dict[str, Any] | None:
     entry = entries.get(entry_id) if entry_id is not None else None
     if entry is None:
         return None
     return {
         "entry_id": entry.pk,
         "player_id": entry.player_id,
-        "username": entry.player.user.username,
+        "username": entry.username,
         "seed": entry.seed,
     }
 
@@ -97,9 +98,9 @@ def _source_label(source: str, keys: set[str]) -> str:
 
 
 def match_card(
-    match: Match,
+    match: MatchRow,
     *,
-    entries: dict[int, Entry],
+    entries: dict[int, EntryRow],
     table_numbers: dict[int, int],
     estimate: Any,
     keys: set[str],
@@ -133,7 +134,7 @@ def match_card(
     }
 
 
-def _standings(tournament: Tournament, matches: list[Match], entries: dict[int, Entry]) -> list[dict[str, Any]]:
+def _standings(tournament: Tournament, matches: list[MatchRow], entries: dict[int, EntryRow]) -> list[dict[str, Any]]:
     if tournament.format not in (Tournament.Format.ROUND_ROBIN, Tournament.Format.SWISS) or not matches:
         return []
     swiss = tournament.format == Tournament.Format.SWISS
@@ -160,7 +161,7 @@ def _standings(tournament: Tournament, matches: list[Match], entries: dict[int, 
                     {
                         "rank": rank,
                         "player_id": entries[row.player].player_id,
-                        "username": entries[row.player].player.user.username,
+                        "username": entries[row.player].username,
                         "played": row.played,
                         "wins": row.wins,
                         "losses": row.losses,
@@ -179,7 +180,7 @@ def _standings(tournament: Tournament, matches: list[Match], entries: dict[int, 
     return result
 
 
-def snapshot_data(rows: Any) -> dict[str, Any]:
+def snapshot_data(rows: SnapshotRows) -> dict[str, Any]:
     """The whole tournament as watchers see it (selectors.SnapshotRows in, plain dicts out)."""
     tournament = rows.tournament
     entries = {entry.pk: entry for entry in rows.entries}
@@ -207,7 +208,7 @@ def snapshot_data(rows: Any) -> dict[str, Any]:
             for match in rows.matches
         ],
         "tables": [
-            {"table_id": row.table_id, "number": row.table.number, "match_id": on_table.get(row.table_id)}
+            {"table_id": row["table_id"], "number": row["table__number"], "match_id": on_table.get(row["table_id"])}
             for row in rows.tables
         ],
         "standings": _standings(tournament, rows.matches, entries),
