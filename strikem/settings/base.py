@@ -360,6 +360,8 @@ WALKUP_ESTIMATE_SAMPLES = env.int("WALKUP_ESTIMATE_SAMPLES", default=200)
 # --- Tournaments ----------------------------------------------------------------------------
 # Minutes a rack takes, for estimated start times, until a hall has measured its own (20 racks played).
 TOURNAMENT_MINUTES_PER_RACK = env.float("TOURNAMENT_MINUTES_PER_RACK", default=6.0)
+# `manage.py seed` plays a demo tournament night, half played, in a demo hall open at the time.
+SEED_DEMO_NIGHT = env.bool("SEED_DEMO_NIGHT", default=True)
 
 # --- Halls ----------------------------------------------------------------------------------
 HALLS_NEAR_DEFAULT_RADIUS_KM = 5.0

@@ -11,6 +11,13 @@ from apps.halls.models import HallPhoto, HallStaff, PoolHouse, PoolTable
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _no_demo_night(settings):
+    """The demo tournament night depends on the hour (a hall must be open); tests/tournaments/test_demo.py
+    seeds it with the clock pinned."""
+    settings.SEED_DEMO_NIGHT = False
+
+
 def _counts() -> dict[str, int]:
     return {
         "halls": PoolHouse.objects.count(),

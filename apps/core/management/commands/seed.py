@@ -26,6 +26,7 @@ from PIL import Image, ImageDraw
 from apps.accounts.models import Player, User
 from apps.accounts.services import player_ensure
 from apps.halls.models import HallPhoto, HallStaff, PoolHouse, PoolTable
+from apps.tournaments.demo import demo_night
 
 CITY_CENTRE = (41.7151, 44.8271)
 HALLS: list[dict[str, Any]] = [
@@ -143,6 +144,8 @@ class Command(BaseCommand):
                 f"password '{password}' (unless changed since)."
             )
         )
+        # After the rest has committed: the night's games advance its bracket in their own transactions.
+        self.stdout.write(f"Tournament: {demo_night(halls=halls, password_hash=password_hash)}.")
 
     def _hall(self, spec: dict[str, Any]) -> PoolHouse:
         slug = slugify(spec["title"])
