@@ -13,6 +13,7 @@ import sys
 import time
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -36,29 +37,29 @@ SAMPLES = 100 if QUICK else 250
 _REST: list[float] = []
 
 
-def _tournament() -> tuple[int, dict[int, str], dict[str, int]]:
-    """The draw made and its first matches called; (tournament id, tickets by user id, player id by user id)."""
+def started_tournament(slug: str, *, players: int, tables: int) -> tuple[Any, Any, list[Any]]:
+    """A double elimination of `players` (ratings 1200 up, in steps of 7) on `tables` tables of a fresh bench
+    hall, drawn through the services and its first matches called: (tournament, director, players)."""
     from django.utils import timezone
 
     from apps.accounts.models import Player, User
-    from apps.accounts.services import ws_ticket_issue
     from apps.halls.models import HallStaff, PoolTable
     from apps.tournaments import services
 
-    hall = bench_hall("bench-calls")
-    User.objects.filter(username__startswith="bench-calls-").delete()
-    users = bench_users("bench-calls-", PLAYERS + 1)
+    hall = bench_hall(slug)
+    User.objects.filter(username__startswith=f"{slug}-").delete()
+    users = bench_users(f"{slug}-", players + 1)
     director = users[0]
     HallStaff.objects.create(hall=hall, user=director)
     Player.objects.bulk_create(Player(user=user, rating=1200 + 7 * n) for n, user in enumerate(users[1:]))
-    tables = [PoolTable.objects.create(hall=hall, number=number) for number in range(1, TABLES + 1)]
+    held = [PoolTable.objects.create(hall=hall, number=number) for number in range(1, tables + 1)]
     now = timezone.now().replace(microsecond=0)
     tournament = services.tournament_create(
         hall=hall,
         staff_user=director,
-        name="Bench calls",
-        table_ids=[table.pk for table in tables],
-        player_cap=PLAYERS,
+        name=slug,
+        table_ids=[table.pk for table in held],
+        player_cap=players,
         registration_opens_at=now - timedelta(hours=2),
         registration_closes_at=now + timedelta(hours=1),
         check_in_opens_at=now - timedelta(hours=1),
@@ -66,13 +67,20 @@ def _tournament() -> tuple[int, dict[int, str], dict[str, int]]:
         starts_at=now,
         ends_at=now + timedelta(hours=8),
     )
-    players = list(Player.objects.filter(user__username__startswith="bench-calls-").select_related("user"))
-    for player in players:
+    entrants = list(Player.objects.filter(user__username__startswith=f"{slug}-").select_related("user"))
+    for player in entrants:
         services.tournament_register(tournament_id=tournament.pk, player=player)
         services.tournament_check_in(tournament_id=tournament.pk, player_id=player.pk, user=director)
     services.tournament_start(tournament_id=tournament.pk, staff_user=director)
-    tickets = {player.user_id: ws_ticket_issue(user=player.user) for player in players}
-    return tournament.pk, tickets, {player.user.username: player.pk for player in players}
+    return tournament, director, entrants
+
+
+def _tournament() -> tuple[int, dict[int, str]]:
+    """The draw made and its first matches called; (tournament id, socket tickets by user id)."""
+    from apps.accounts.services import ws_ticket_issue
+
+    tournament, _director, players = started_tournament("bench-calls", players=PLAYERS, tables=TABLES)
+    return tournament.pk, {player.user_id: ws_ticket_issue(user=player.user) for player in players}
 
 
 def _on_table(tournament_id: int) -> list[tuple[int, str, str, int]]:
@@ -187,7 +195,7 @@ _BASELINE: list[float] = []
 def main() -> None:
     setup_django()
     started = time.perf_counter()
-    tournament_id, tickets, _players = _tournament()
+    tournament_id, tickets = _tournament()
     drawn_in = time.perf_counter() - started
     web_port, asgi_port = free_port(), free_port()
     daphne = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(asgi_port), "strikem.asgi:application"]

@@ -9,12 +9,12 @@ no shaping, no estimates and no encoding: the floor any snapshot of this draw pa
 import json
 import sys
 import time
-from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import QUICK, bench_hall, bench_users, print_table, ratio, setup_django, summary
+from bench.common import QUICK, print_table, ratio, setup_django, summary
+from bench.tournament_calls import started_tournament
 
 PLAYERS = 128
 TABLES = 16
@@ -22,41 +22,11 @@ SAMPLES = 100 if QUICK else 500
 
 
 def _tournament() -> int:
-    """A 128-player double elimination, drawn and played halfway, built through the services."""
-    from django.utils import timezone
-
-    from apps.accounts.models import Player, User
-    from apps.halls.models import HallStaff, PoolTable
+    """A 128-player double elimination, drawn and played halfway through the services."""
     from apps.tournaments import services
     from apps.tournaments.models import Match, Tournament
 
-    hall = bench_hall("bench-tournament")
-    User.objects.filter(username__startswith="bench-tourn-").delete()
-    users = bench_users("bench-tourn-", PLAYERS + 1)
-    director = users[0]
-    director.is_staff = True
-    director.save(update_fields=["is_staff"])
-    HallStaff.objects.create(hall=hall, user=director)
-    Player.objects.bulk_create(Player(user=user, rating=1200 + 7 * n) for n, user in enumerate(users[1:]))
-    tables = [PoolTable.objects.create(hall=hall, number=number) for number in range(1, TABLES + 1)]
-    now = timezone.now().replace(microsecond=0)
-    tournament = services.tournament_create(
-        hall=hall,
-        staff_user=director,
-        name="Bench open",
-        table_ids=[table.pk for table in tables],
-        player_cap=PLAYERS,
-        registration_opens_at=now - timedelta(hours=2),
-        registration_closes_at=now + timedelta(hours=1),
-        check_in_opens_at=now - timedelta(hours=1),
-        check_in_closes_at=now,
-        starts_at=now,
-        ends_at=now + timedelta(hours=8),
-    )
-    for player in Player.objects.filter(user__username__startswith="bench-tourn-"):
-        services.tournament_register(tournament_id=tournament.pk, player=player)
-        services.tournament_check_in(tournament_id=tournament.pk, player_id=player.pk, user=director)
-    services.tournament_start(tournament_id=tournament.pk, staff_user=director)
+    tournament, director, _players = started_tournament("bench-snapshot", players=PLAYERS, tables=TABLES)
     decided = 0
     while decided < (2 * PLAYERS - 1) // 2:
         match = Match.objects.filter(tournament=tournament, state=Match.State.ON_TABLE).order_by("id").first()

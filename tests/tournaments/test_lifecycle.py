@@ -32,24 +32,21 @@ def _players(match: Match) -> tuple[Player, Player]:
     return match.player_a.player, match.player_b.player  # type: ignore[union-attr]
 
 
+def _report(settle, tournament, match, player, mine, theirs):
+    settle(
+        services.match_report,
+        tournament_id=tournament.pk,
+        match_id=match.pk,
+        player=player,
+        my_score=mine,
+        opponent_score=theirs,
+    )
+
+
 def _both_report(settle, tournament, match, score_a=5, score_b=3):
     first, second = _players(match)
-    settle(
-        services.match_report,
-        tournament_id=tournament.pk,
-        match_id=match.pk,
-        player=first,
-        my_score=score_a,
-        opponent_score=score_b,
-    )
-    settle(
-        services.match_report,
-        tournament_id=tournament.pk,
-        match_id=match.pk,
-        player=second,
-        my_score=score_b,
-        opponent_score=score_a,
-    )
+    _report(settle, tournament, match, first, score_a, score_b)
+    _report(settle, tournament, match, second, score_b, score_a)
     match.refresh_from_db()
     return match
 
@@ -236,14 +233,7 @@ def test_agreeing_reports_make_it_final_move_ratings_once_advance_and_call_the_n
     waiting = _matches(tournament, Match.State.READY)[0]
     first, second = _players(match)
     before = {p.pk: (p.rating, p.games_played) for p in (first, second)}
-    settle(
-        services.match_report,
-        tournament_id=tournament.pk,
-        match_id=match.pk,
-        player=first,
-        my_score=5,
-        opponent_score=2,
-    )
+    _report(settle, tournament, match, first, 5, 2)
     match.refresh_from_db()
     waiting.refresh_from_db()
     # The first report ends the game: the table frees and the waiting match is called to it at once.
@@ -251,14 +241,7 @@ def test_agreeing_reports_make_it_final_move_ratings_once_advance_and_call_the_n
     assert waiting.state == Match.State.ON_TABLE and waiting.on_table_id == table
     first.refresh_from_db()
     assert first.rating == before[first.pk][0]  # one report moves nothing
-    settle(
-        services.match_report,
-        tournament_id=tournament.pk,
-        match_id=match.pk,
-        player=second,
-        my_score=2,
-        opponent_score=5,
-    )
+    _report(settle, tournament, match, second, 2, 5)
     match.refresh_from_db()
     assert match.state == Match.State.DONE and match.winner.player_id == first.pk
     assert (match.score_a, match.score_b) == ((5, 2) if match.player_a.player_id == first.pk else (2, 5))
@@ -314,14 +297,7 @@ def test_disagreeing_reports_go_to_staff_who_settle_them_and_ratings_move_once(
     match = _matches(tournament, Match.State.ON_TABLE)[0]
     first, second = _players(match)
     for player in (first, second):  # each claims the win
-        settle(
-            services.match_report,
-            tournament_id=tournament.pk,
-            match_id=match.pk,
-            player=player,
-            my_score=5,
-            opponent_score=3,
-        )
+        _report(settle, tournament, match, player, 5, 3)
     result = GameResult.objects.get(session=match.session)
     assert result.status == GameResult.Status.DISPUTED
     match.refresh_from_db()
