@@ -116,7 +116,7 @@ lint: install
 
 # Benchmarks print figures beside a baseline measured in the same run (see bench/ and the README).
 BENCHES := bench/rest_hot_path.py bench/push_latency.py bench/socket_capacity.py bench/on_time_sessions.py bench/matchmaking_list.py bench/soak.py \
-	bench/tournament_calls.py bench/tournament_snapshot.py
+	bench/tournament_calls.py bench/tournament_snapshot.py bench/walkup_wait.py
 
 bench: install
 	@for script in $(BENCHES); do BENCH_MODE=quick $(PY) $$script || exit 1; done

@@ -117,6 +117,15 @@ def slot_on_table(table_ready: datetime, bookings: Sequence[tuple[datetime, date
     return moment
 
 
+def _window(moment: datetime, bookings: Sequence[tuple[datetime, datetime]], buffer: timedelta) -> float | None:
+    """Minutes from `moment` to the table's next booking (less the tidy-up), or None when it has none."""
+    for start, end in bookings:
+        if end + buffer <= moment:
+            continue
+        return _minutes(start - buffer - moment) if start - buffer >= moment else 0.0
+    return None
+
+
 def _quantile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     position = q * (len(ordered) - 1)
@@ -147,7 +156,15 @@ def estimate(
     rng = random.Random(seed)
     buffer = timedelta(minutes=rules.buffer_minutes)
     offered = {table.offered_to: table for table in tables if table.offered_to is not None}
-    waiting = [party for party in parties if party.id not in offered]
+    minutes_of = {party.id: max(rules.min_minutes, party.minutes) for party in parties}
+    # A party offered a slot before a booking that its game does not fit declines it and keeps its place.
+    declining = {
+        party_id
+        for party_id, table in offered.items()
+        if (window := _window(max(table.ready_at, now), table.bookings, buffer)) is not None
+        and window < minutes_of.get(party_id, rules.min_minutes)
+    }
+    waiting = [party for party in parties if party.id not in offered or party.id in declining]
     demand = _demand(waiting)
     waits: dict[int, list[float]] = {party.id: [] for party in waiting}
     readies: dict[int, list[float]] = {table.id: [] for table in tables}
@@ -159,13 +176,17 @@ def estimate(
                 played = _minutes(now - table.walk_in_started)
                 game_end = table.walk_in_started + timedelta(minutes=lengths.draw(rng, played))
                 moment = min(moment, max(now, game_end) + buffer)
-            if table.offered_to is not None:
+            if table.offered_to in declining:
+                moment = max(moment, now + timedelta(minutes=rng.choice(rules.answer_delays)))
+            elif table.offered_to is not None:
                 # The party it is offered to plays on it, or does not answer and it passes on.
                 if rng.random() < rules.no_show_rate:
                     moment = max(moment, table.offer_expires or now)
                 else:
                     start = max(moment, now + timedelta(minutes=rng.choice(rules.answer_delays)))
-                    moment = start + timedelta(minutes=lengths.draw(rng) + rules.buffer_minutes)
+                    window = _window(start, table.bookings, buffer)
+                    limit = min(minutes_of.get(table.offered_to, 240), window if window is not None else 240)
+                    moment = start + timedelta(minutes=min(lengths.draw(rng), max(limit, 0)) + rules.buffer_minutes)
             ready[table.id] = moment
             readies[table.id].append(_minutes(moment - now))
         for party in waiting:
@@ -184,6 +205,19 @@ def estimate(
             if best is None:
                 continue
             slot, chosen = best[0][0], best[1]
+            # A slot before a booking that frees sooner but is too short for this party is offered to it
+            # all the same, and declined: the next party gets it an answer later.
+            for table in tables:
+                moment = max(ready[table.id], now)
+                window = _window(moment, table.bookings, buffer)
+                if (
+                    (not party.kind or table.kind == party.kind)
+                    and moment < slot
+                    and window is not None
+                    and rules.min_minutes <= window < need
+                ):
+                    declined_at = max(now, moment - buffer) + timedelta(minutes=rng.choice(rules.answer_delays))
+                    ready[table.id] = max(moment, declined_at)
             waits[party.id].append(_minutes(slot - now))
             # The live queue offers a table as it frees, while it is being tidied.
             offered_at = max(now, slot - buffer)
@@ -207,6 +241,8 @@ def estimate(
                 high=math.ceil(_quantile(values, HIGH_QUANTILE)),
             )
     for party_id, table in offered.items():
+        if party_id in declining:
+            continue
         ready_in = max(0, round(_minutes(table.ready_at - now)))  # offered: waits for the tidy-up only
         result.waits[party_id] = Wait(ready_in, ready_in, ready_in)
     for table_id, values in readies.items():

@@ -118,3 +118,13 @@ def test_games_that_ran_to_their_booked_end_count_as_at_least_that_long():
     draws = [lengths.draw(rng) for _ in range(3000)]
     assert set(draws) == {40.0, 80.0}  # a game cut at 60 would have gone on: to 80, the only longer one
     assert 0.6 < draws.count(80.0) / len(draws) < 0.73  # two in three
+
+
+def test_a_party_offered_a_slot_its_game_does_not_fit_is_still_waiting_and_the_slot_goes_on():
+    short = TableNow(1, 1, "pool", ready_at=NOW, bookings=((at(40), at(100)),), offered_to=7, offer_expires=at(5))
+    whole = TableNow(2, 2, "pool", ready_at=at(50))
+    result = estimate(
+        now=NOW, tables=[short, whole], parties=[party(7), party(8, minutes=30)], lengths=GameLengths([60]), rules=RULES
+    )
+    assert result.waits[7].typical == 50  # it declines the 35 minutes before the booking and waits for table 2
+    assert result.waits[8].typical == 1  # the slot passes on once it is declined
