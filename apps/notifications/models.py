@@ -58,6 +58,7 @@ PUSH_KINDS = (
     Notification.Type.RESULT_REPORTED,
     Notification.Type.FRIEND_LOOKING,
 )
+PUSH_KIND_VALUES = [kind.value for kind in PUSH_KINDS]  # the schema's one name for the set
 
 
 class Device(models.Model):

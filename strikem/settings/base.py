@@ -277,6 +277,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name for a choice set used in several places.
+    "ENUM_NAME_OVERRIDES": {
+        "TableKindEnum": "apps.halls.models.TableKind.choices",
+        "PushKindEnum": "apps.notifications.models.PUSH_KIND_VALUES",
+    },
 }
 
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=["http://localhost:3000", "http://127.0.0.1:3000"])
