@@ -120,6 +120,9 @@ def result_report(
     if session.ended_at is None:
         raise exceptions.SessionNotFinished()
     claimed_winner, tie = _claim(me, opponent, winner_id, loser_id, result_winner, result_loser)
+    tournaments.tournament_score_check(
+        session_id=session.pk, winner_id=claimed_winner, result_winner=result_winner, result_loser=result_loser
+    )
     result = _result_of(session)
     if result.status == GameResult.Status.FINAL:
         raise exceptions.ResultAlreadyFinal()
@@ -218,6 +221,9 @@ def result_settle(
         loser_id = next((p.pk for p in players if p.pk != winner_id), winner_id)
         claimed_winner = _decided(players[0], players[1], winner_id, loser_id, result_winner, result_loser)
         tie = False
+    tournaments.tournament_score_check(
+        session_id=session.pk, winner_id=claimed_winner, result_winner=result_winner, result_loser=result_loser
+    )
     settlement = ResultReport(winner_id=claimed_winner, tie=tie, result_winner=result_winner, result_loser=result_loser)
     _copy_claim(result, settlement, players)
     result.settled_by = staff_user

@@ -705,6 +705,18 @@ def _check_score(match: Match, score_a: int, score_b: int) -> None:
         )
 
 
+def tournament_score_check(*, session_id: int, winner_id: int | None, result_winner: int, result_loser: int) -> None:
+    """The ratings service asks this of every claimed or settled result: a game that is a tournament match must
+    end its race (no 5-7 in a race to 5, no draw), whichever way its result comes in. Other games pass."""
+    match = Match.objects.filter(session_id=session_id).select_related("player_a").first()
+    if match is None:
+        return
+    if winner_id is None:
+        raise exceptions.ScoreDoesNotFitRace("A tournament match has a winner: it cannot be a draw.")
+    a_won = match.player_a is not None and match.player_a.player_id == winner_id
+    _check_score(match, result_winner if a_won else result_loser, result_loser if a_won else result_winner)
+
+
 @transaction.atomic
 def match_report(
     *, tournament_id: int | str, match_id: int | str, player: Player, my_score: int, opponent_score: int

@@ -369,6 +369,36 @@ def test_the_generic_result_report_also_advances_the_bracket(make_tournament, se
     assert _matches(tournament, Match.State.ON_TABLE)[0].key == "GF1"
 
 
+def test_the_generic_endpoints_hold_a_tournament_game_to_its_race_too(
+    make_tournament, settle, client_for, staff
+) -> None:
+    tournament = make_tournament(players=2, start=True, race_to=5)
+    match = _matches(tournament, Match.State.ON_TABLE)[0]
+    first, second = _players(match)
+    settle(reservation_services.session_finish, session_id=match.session_id, early=True)
+    url = f"/api/players/{first.pk}/history/"
+    body = {"game_session": match.session_id, "winner_player": first.pk, "loser_player": second.pk}
+    for winner_racks, loser_racks in ((7, 5), (4, 2)):
+        response = client_for(first.user).post(
+            url, {**body, "result_winner": winner_racks, "result_loser": loser_racks}, format="json"
+        )
+        assert response.status_code == 400 and response.json()["error"] == "SCORE_DOES_NOT_FIT_RACE"
+    draw = {**body, "winner_player": second.pk, "loser_player": second.pk, "result_winner": 3, "result_loser": 3}
+    refused = client_for(first.user).post(url, draw, format="json")
+    assert refused.status_code == 400 and refused.json()["error"] == "SCORE_DOES_NOT_FIT_RACE"
+    # Disputed (each claims the win): staff settling it as a draw, or past the race, are refused as well.
+    _report(settle, tournament, match, first, 5, 2)
+    _report(settle, tournament, match, second, 5, 2)
+    settle_url = f"/api/poolhouses/{tournament.hall_id}/game-sessions/{match.session_id}/result/"
+    for settlement in (
+        {"tie": True, "result_winner": 2, "result_loser": 2},
+        {"winner_player": first.pk, "result_winner": 6, "result_loser": 2},
+    ):
+        answer = client_for(staff.user).post(settle_url, settlement, format="json")
+        assert answer.status_code == 400 and answer.json()["error"] == "SCORE_DOES_NOT_FIT_RACE", answer.content
+    assert GameResult.objects.get(session_id=match.session_id).status == GameResult.Status.DISPUTED
+
+
 # --- Staff: call, move, forfeit, undo ---------------------------------------------------------------
 
 
