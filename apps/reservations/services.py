@@ -8,7 +8,7 @@ between reservation and session makes a second session impossible even if a lock
 
 import logging
 import math
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -73,10 +73,12 @@ def _busy_players(players: list[Player], start: datetime, end: datetime) -> list
 
 
 def _start_in_hall_time(table: PoolTable, start: datetime) -> datetime:
-    """A time without offset is read in the hall's own time zone, as a player at the hall means it."""
+    """A time without offset is read in the hall's own time zone, as a player at the hall means it. The
+    instant is kept in UTC, so adding the booked minutes counts real minutes across a daylight-saving change
+    (Python adds wall-clock time to a datetime in a zone)."""
     if start.tzinfo is None:
         start = start.replace(tzinfo=ZoneInfo(table.hall.time_zone))
-    return start.replace(microsecond=0)
+    return start.astimezone(UTC).replace(microsecond=0)
 
 
 def _check_when(table: PoolTable, start: datetime, *, walk_in: bool) -> None:

@@ -40,6 +40,7 @@ from apps.realtime import frames
 from apps.realtime.push import push_to_tournament, push_to_user
 from apps.reservations import services as reservations  # a module import: reservations calls back
 from apps.reservations.exceptions import ReservationError
+from apps.social.selectors import blocked_pairs
 from apps.tournaments import exceptions, formats, selectors, shapes
 from apps.tournaments.models import Entry, Match, Tournament, TournamentTable
 
@@ -364,6 +365,15 @@ def _swiss_round(tournament: Tournament) -> None:
     )
     field = [formats.SwissPlayer(row.player, row.points, entries[row.player].rating_at_draw or 0.0) for row in table]
     met = {frozenset((game.a, game.b)) for game in games}
+    # Players who block each other are kept apart like a rematch: whenever the round can avoid it.
+    player_of = {pk: entry.player_id for pk, entry in entries.items()}
+    blocked = blocked_pairs(player_of.values())
+    met |= {
+        frozenset((a, b))
+        for a in entries
+        for b in entries
+        if a < b and frozenset((player_of[a], player_of[b])) in blocked
+    }
     pairs, bye = formats.swiss_pairings(field, met=met, had_bye=set(byes))
     round_no = tournament.swiss_round + 1
     seed_of = {pk: entry.seed or 0 for pk, entry in entries.items()}

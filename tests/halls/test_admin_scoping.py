@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 
 from apps.halls.models import PoolTable
-from tests.factories import HallFactory, HallRatingFactory, HallStaffFactory, TableFactory, UserFactory
+from tests.factories import HallFactory, HallRatingFactory, HallStaffFactory, PlayerFactory, TableFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -119,3 +119,21 @@ def test_the_admin_shows_and_reads_times_in_the_halls_zone(two_halls):
     assert answer.status_code == 302, answer.content.decode()[:2000]
     made = world.tables_a[0].reservations.exclude(pk=reservation.pk).get()
     assert made.start_time == datetime.combine(day, datetime.min.time().replace(hour=13), ZoneInfo("Asia/Tbilisi"))
+
+
+def test_staff_of_a_hall_in_another_zone_open_the_sessions_and_bookings_lists(two_halls):
+    """Their lists group and filter by day in the hall's zone: the database converts with its zone tables."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.helpers import finished_session
+
+    world = two_halls  # Asia/Tbilisi
+    finished_session(world.tables_a[0], PlayerFactory(), PlayerFactory())
+    client = _admin_client(world.staff_a)
+    for page in ("/admin/reservations/gamesession/", "/admin/reservations/reservation/"):
+        response = client.get(page)
+        assert response.status_code == 200, page
+    day = timezone.localdate() - timedelta(days=0)
+    assert client.get("/admin/reservations/gamesession/", {"started_at__day": day.day}).status_code in (200, 302)

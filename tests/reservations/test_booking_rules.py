@@ -232,3 +232,21 @@ def test_walk_ins_are_for_that_halls_staff_only(client_for, player, table):
         assert response.json()["error"] == "NOT_HALL_STAFF"
         assert client_for(user).get(url).status_code == 403
     assert not Reservation.objects.exists()
+
+
+def test_a_booking_across_a_daylight_saving_change_lasts_its_real_minutes(client_for, player):
+    import time_machine
+
+    # Berlin, 25 October 2026: 03:00 becomes 02:00 again. Booked 01:30 local for 120 minutes.
+    hall = HallFactory(open_time=time(0), close_time=time(0), time_zone="Europe/Berlin")
+    table = TableFactory(hall=hall, number=1)
+    with time_machine.travel(datetime(2026, 10, 24, 12, 0, tzinfo=ZoneInfo("UTC")), tick=False):
+        response = client_for(player.user).post(
+            f"/api/poolhouses/{hall.pk}/tables/{table.pk}/reserve/",
+            {"start_time": "2026-10-25T01:30:00", "duration": 120},
+            format="json",
+        )
+    assert response.status_code == 201, response.json()
+    booked = Reservation.objects.get()
+    assert booked.end_time - booked.start_time == timedelta(minutes=120)
+    assert booked.start_time == datetime(2026, 10, 24, 23, 30, tzinfo=ZoneInfo("UTC"))

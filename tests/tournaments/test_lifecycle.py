@@ -629,3 +629,20 @@ def test_handicap_races_come_from_the_rating_gap_and_cards_show_both_chances(mak
     assert abs(card["win_probability_a"] - 0.5) < 0.15
     assert card["win_probability_a"] + card["win_probability_b"] == pytest.approx(1)
     assert timezone.now()  # the clock is real here; nothing above depends on it
+
+
+def test_swiss_keeps_players_who_block_each_other_apart_while_it_can(make_tournament, settle, staff) -> None:
+    from apps.social.models import Block
+    from apps.tournaments import formats
+
+    tournament = make_tournament(players=4, format="swiss", swiss_rounds=1, ratings=[1900.0, 1800.0, 1700.0, 1600.0])
+    entries = list(Entry.objects.filter(tournament=tournament).select_related("player"))
+    # The pairing the round would make without a block, from the same pure function the service uses.
+    field = [formats.SwissPlayer(entry.pk, 0, entry.player.rating) for entry in entries]
+    (first, second), _other = formats.swiss_pairings(field, met=set(), had_bye=set())[0]
+    player_of = {entry.pk: entry.player for entry in entries}
+    Block.objects.create(blocker=player_of[first], blocked=player_of[second])
+    settle(services.tournament_start, tournament_id=tournament.pk, staff_user=staff.user)
+    tournament.refresh_from_db()
+    drawn = {frozenset(p.pk for p in _players(match)) for match in _matches(tournament)}
+    assert len(drawn) == 2 and frozenset((player_of[first].pk, player_of[second].pk)) not in drawn
