@@ -91,6 +91,7 @@ run: seed
 	$(if $(VERBOSE),RUN_VERBOSE=$(VERBOSE)) $(PY) manage.py runstack
 
 test: install
+	@mkdir -p var/static
 	@# Two xdist workers (gw0, gw1), each on its own test database and Redis database (9 and 10 by default;
 	@# strikem/settings/test.py). `$(VENV)/bin/pytest` alone still runs everything in one process.
 	$(VENV)/bin/pytest -n 2
@@ -103,6 +104,7 @@ CLOCKS := 2026-12-01T23:30:00Z@UTC 2026-12-01T20:05:00Z@Asia/Tbilisi 2027-03-28T
 	2026-10-25T00:30:00Z@Europe/Berlin 2027-02-28T22:30:00Z@UTC
 
 test-clocks: install
+	@mkdir -p var/static
 	@for spec in $(CLOCKS); do \
 	  echo "== the suite at $${spec%@*} (test halls in $${spec#*@})"; \
 	  STRIKEM_TEST_CLOCK=$${spec%@*} STRIKEM_TEST_HALL_ZONE=$${spec#*@} $(VENV)/bin/pytest -q --ignore=tests/e2e $(CLOCK_ARGS) || exit 1; \

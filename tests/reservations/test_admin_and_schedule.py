@@ -1,4 +1,5 @@
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
@@ -20,6 +21,7 @@ def _staff_client(hall) -> Client:
 
 
 def _walk_in(client, table, start, duration=60):
+    start = start.astimezone(ZoneInfo(table.hall.time_zone))  # staff type their hall's own time
     return client.post(
         "/admin/reservations/reservation/add/",
         {
