@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from apps.accounts.models import Player, User
 from apps.accounts.services import players_lock
+from apps.core.retry import retry_deadlocks
 from apps.halls.hours import within_opening_hours
 from apps.halls.models import PoolTable
 from apps.halls.services import hall_staff_require
@@ -434,6 +435,7 @@ def session_finish(*, session_id: int, early: bool = False) -> GameSession | Non
     return session
 
 
+@retry_deadlocks
 def session_end_by_staff(*, session_id: int, staff_user: User) -> GameSession:
     """Staff end a running session now (admin action and REST both land here)."""
     session = GameSession.objects.select_related("table__hall").filter(pk=session_id).first()
