@@ -1,8 +1,9 @@
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from apps.accounts.models import Player, User
 from apps.core.images import image_normalize
+from apps.core.upsert import upsert
 from apps.halls.exceptions import NotHallStaff, PhotoNotFound
 from apps.halls.models import HallPhoto, HallRating, PoolHouse
 from apps.halls.selectors import user_is_hall_staff
@@ -16,17 +17,7 @@ def hall_staff_require(*, user: User, hall: PoolHouse) -> None:
 
 def hall_rating_submit(*, hall: PoolHouse, player: Player, rate: int, review: str) -> HallRating:
     """Create the player's review of the hall, or replace it: one per player and hall, even under races."""
-    for _ in range(2):
-        try:
-            with transaction.atomic():
-                rating, _created = HallRating.objects.update_or_create(
-                    hall=hall, rater=player, defaults={"rate": rate, "review": review}
-                )
-                return rating
-        except IntegrityError:
-            # A concurrent first review won the insert; the retry updates it.
-            continue
-    raise RuntimeError("could not store the review")  # pragma: no cover - needs three-way race
+    return upsert(HallRating, hall=hall, rater=player, defaults={"rate": rate, "review": review})
 
 
 def hall_photo_add(*, hall: PoolHouse, user: User, upload: UploadedFile) -> HallPhoto:

@@ -3,10 +3,11 @@
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.models import Player, User
+from apps.core.upsert import upsert
 from apps.halls.models import PoolHouse
 from apps.halls.services import hall_staff_require
 from apps.pricing import exceptions
@@ -72,13 +73,4 @@ def membership_set(*, hall: PoolHouse, player: Player, valid_until: date, user: 
     """Make the player a member of the hall up to and including `valid_until` (the hall's date), or move the
     end of an existing membership; one membership per player and hall, even under races."""
     hall_staff_require(user=user, hall=hall)
-    for _ in range(2):
-        try:
-            with transaction.atomic():
-                membership, _created = Membership.objects.update_or_create(
-                    hall=hall, player=player, defaults={"valid_until": valid_until, "created_by": user}
-                )
-                return membership
-        except IntegrityError:
-            continue  # a concurrent first membership won the insert; the retry updates it
-    raise RuntimeError("could not store the membership")  # pragma: no cover - needs a three-way race
+    return upsert(Membership, hall=hall, player=player, defaults={"valid_until": valid_until, "created_by": user})

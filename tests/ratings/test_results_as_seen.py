@@ -20,22 +20,9 @@ from apps.reservations import services as reservation_services
 from strikem.asgi import application
 from tests.factories import HallFactory, HallStaffFactory, PlayerFactory, TableFactory
 from tests.helpers import at, book_directly, finished_session
+from tests.ratings.test_results import _report
 
 pytestmark = pytest.mark.django_db
-
-
-def _report(client, me, session, winner, loser, score=(5, 2)):
-    return client.post(
-        f"/api/players/{me.id}/history/",
-        {
-            "game_session": session.pk,
-            "winner_player": winner.id,
-            "loser_player": loser.id,
-            "result_winner": score[0],
-            "result_loser": score[1],
-        },
-        format="json",
-    )
 
 
 def _claim(body, player):
