@@ -3,13 +3,14 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Avg, Count, FloatField, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from apps.accounts.models import Player, User
 from apps.core.compiled import CompiledValues
 from apps.core.geo import bounding_box, great_circle_m
 from apps.halls.exceptions import HallNotFound, HallRequired
 from apps.halls.models import HallPhoto, HallRating, HallStaff, PoolHouse, PoolTable
-from apps.reservations.models import GameSession
+from apps.reservations.models import GameSession, Reservation
 
 
 def hall_queryset() -> QuerySet[PoolHouse]:
@@ -170,14 +171,39 @@ def _player_rows(player_ids: list[int]) -> list[dict[str, Any]]:
     return query(**{f"p{n}": player_id for n, player_id in enumerate(player_ids)})
 
 
-# The hall's tables, their running sessions by table id, those sessions' players by id.
-TableRows = tuple[list[dict[str, Any]], dict[int, dict[str, Any]], dict[int, dict[str, Any]]]
+# The hall's tables, their running sessions by table id, those sessions' players by id, and what holds a
+# table now for an event (by table id).
+TableRows = tuple[list[dict[str, Any]], dict[int, dict[str, Any]], dict[int, dict[str, Any]], dict[int, dict[str, Any]]]
+
+
+def hall_holds_now(*, hall_id: int) -> dict[int, dict[str, Any]]:
+    """The hall's tables held now for a tournament (the booking service's holds, `reservation_create(hold=
+    True)`), by table id: which tournament and until when. A hold that a finished tournament released, or
+    that is over, holds nothing. Read when the hall's table list is built, not per request (it is kept)."""
+    now = timezone.now()
+    rows = Reservation.objects.filter(
+        table__hall_id=hall_id,
+        status=Reservation.Status.BOOKED,
+        tournament_hold__isnull=False,
+        start_time__lte=now,
+        end_time__gt=now,
+    ).values("table_id", "end_time", "tournament_hold__tournament_id", "tournament_hold__tournament__name")
+    return {
+        row["table_id"]: {
+            "kind": "tournament",
+            "id": row["tournament_hold__tournament_id"],
+            "name": row["tournament_hold__tournament__name"],
+            "until": row["end_time"],
+        }
+        for row in rows
+    }
 
 
 def hall_table_rows(*, hall_id: int) -> TableRows:
     """The hall's tables, their running sessions (by table id) and those sessions' players (by id), as
-    plain rows: three short queries whatever the number of tables, no model instances. This is the hall
-    page's hot path (bench/rest_hot_path.py): the queries are compiled once, each request binds and fetches."""
+    plain rows: short queries whatever the number of tables, no model instances, and the tables held for a
+    tournament. This is the hall page's hot path (bench/rest_hot_path.py), though kept between changes
+    (apps/halls/snapshot.py): the first three queries are compiled once, each build binds and fetches."""
     tables = _TABLE_ROWS(hall_id=int(hall_id))
     running = {row["table_id"]: row for row in _RUNNING_ROWS(hall_id=int(hall_id))}
     player_ids = sorted(
@@ -189,4 +215,4 @@ def hall_table_rows(*, hall_id: int) -> TableRows:
         }
     )
     players = {row["id"]: row for row in _player_rows(player_ids)} if player_ids else {}
-    return tables, running, players
+    return tables, running, players, hall_holds_now(hall_id=int(hall_id))

@@ -88,17 +88,28 @@ class PoolHouseNearSerializer(PoolHouseSerializer):
         return round(hall.distance)  # type: ignore[attr-defined]
 
 
+class TableHoldSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["tournament"], help_text="What holds the table.")
+    id = serializers.IntegerField(help_text="The tournament's id.")
+    name = serializers.CharField(help_text="The tournament's name.")
+    until = serializers.DateTimeField(help_text="The end of the hold (the tournament's hours).")
+
+
 class TableSerializer(serializers.Serializer):
     """The Table shape, for the schema; the data itself is built by `tables_data` below."""
 
     id = serializers.IntegerField(help_text="The table's id (the `table_id` of /tables/{table_id}/reserve/).")
     table_id = serializers.IntegerField(help_text="Number of the table inside the hall.")
     kind = serializers.ChoiceField(choices=TableKind.choices, help_text="What is played on it.")
-    free = serializers.BooleanField(help_text="Neither busy nor out of service.")
+    free = serializers.BooleanField(help_text="Neither busy, held for an event, nor out of service.")
     top = serializers.FloatField(help_text="% of the floor plan from the top.")
     left = serializers.FloatField(help_text="% of the floor plan from the left.")
     current_session = ReservationSerializer(allow_null=True)
-    state = serializers.ChoiceField(choices=["free", "busy", "out_of_service"])
+    state = serializers.ChoiceField(
+        choices=["free", "busy", "held", "out_of_service"],
+        help_text="`held`: kept for an event (a tournament) between its games; no booking can take it.",
+    )
+    held_for = TableHoldSerializer(allow_null=True)
     busy_until = serializers.DateTimeField(allow_null=True, help_text="End of the running booking; null when not busy.")
     out_of_service = serializers.BooleanField(help_text="Taken out of service by the staff: not bookable.")
     hourly_rate = serializers.DecimalField(
@@ -162,9 +173,17 @@ def _player_from_row(row: dict[str, Any] | None, request: Any) -> dict[str, Any]
     )
 
 
+_DATETIME = serializers.DateTimeField()
+
+
+def hold_data(hold: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A Table's `held_for` (and the `table_hold` frame's), from a row of `hall_holds_now`."""
+    return None if hold is None else {**hold, "until": _DATETIME.to_representation(hold["until"])}
+
+
 def tables_data(rows: TableRows, *, hall_id: int, request: Any) -> list[dict[str, Any]]:
     """The Table shapes of a hall (REST list and the board snapshot), from the rows `hall_table_rows` read."""
-    tables, running, players = rows
+    tables, running, players, holds = rows
     result = []
     for table in tables:
         session = running.get(table["id"])
@@ -185,16 +204,24 @@ def tables_data(rows: TableRows, *, hall_id: int, request: Any) -> list[dict[str
                 session_id=session["id"],
             )
         out_of_service = table["out_of_service"]
+        held = holds.get(table["id"])
+        if out_of_service:
+            state = "out_of_service"
+        elif session is not None:
+            state = "busy"
+        else:
+            state = "held" if held else "free"
         result.append(
             {
                 "id": table["id"],
                 "table_id": table["number"],
                 "kind": table["kind"],
-                "free": not out_of_service and session is None,
+                "free": state == "free",
                 "top": float(table["top"]),
                 "left": float(table["left"]),
                 "current_session": current,
-                "state": "out_of_service" if out_of_service else ("busy" if session is not None else "free"),
+                "state": state,
+                "held_for": hold_data(held),
                 "busy_until": current["end_time"] if current else None,
                 "out_of_service": out_of_service,
                 "hourly_rate": f"{table['hourly_rate']:.2f}",

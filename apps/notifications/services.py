@@ -9,6 +9,7 @@ read, a socket open, quiet hours) and sends through the mobile push port, once p
 
 import logging
 import re
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -63,6 +64,16 @@ def notification_send(
     if type in PUSH_KINDS and Device.objects.filter(player=recipient).exists():
         event_publish(MOBILE_PUSH_EVENT, {"notification_id": notification.pk})
     return notification
+
+
+def notification_send_to_players(
+    players: Sequence[Player], *, type: str, body: str | Callable[[Player], str], extra: str = ""
+) -> None:
+    """The same news to each player of a game, sent by the other one (`body(other)` when it names them)."""
+    for recipient in players:
+        other = next((p for p in players if p.pk != recipient.pk), recipient)
+        text = body if isinstance(body, str) else body(other)
+        notification_send(recipient=recipient, type=type, body=text, extra=extra, sent_by=other)
 
 
 def notification_mark_read(*, notification_id: int, recipient: Player) -> Notification:
@@ -260,11 +271,7 @@ def game_reminder_send(*, reservation_id: int, now: datetime | None = None) -> b
     hall, table = reservation.table.hall, reservation.table
     minutes = max(1, round((reservation.start_time - now).total_seconds() / 60))
     body = f"Your game at {hall.title} (table {table.number}) starts in {minutes} minutes."
-    for player in players:
-        partner = next((p for p in players if p.pk != player.pk), player)
-        notification_send(
-            recipient=player, type=Notification.Type.GAME_SOON, body=body, extra=str(reservation.pk), sent_by=partner
-        )
+    notification_send_to_players(players, type=Notification.Type.GAME_SOON, body=body, extra=str(reservation.pk))
     addresses = [player.user.email for player in players if email_verified(player.user)]
     if addresses:
         transaction.on_commit(lambda: emails.send_game_reminder(addresses=addresses, body=body))

@@ -29,6 +29,12 @@ class GameResult(models.Model):
     winner_rating_after = models.FloatField(null=True, blank=True)
     loser_rating_before = models.FloatField(null=True, blank=True)
     loser_rating_after = models.FloatField(null=True, blank=True)
+    # The rest of each player's Glicko-2 state before the game, so a reopened result (a tournament director's
+    # undo) puts both players back exactly where they were when nothing was rated after it.
+    winner_deviation_before = models.FloatField(null=True, blank=True)
+    winner_volatility_before = models.FloatField(null=True, blank=True)
+    loser_deviation_before = models.FloatField(null=True, blank=True)
+    loser_volatility_before = models.FloatField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -17,7 +17,7 @@ from apps.accounts.services import players_lock
 from apps.halls.selectors import hall_staff_user_ids
 from apps.halls.services import hall_staff_require
 from apps.notifications.models import Notification
-from apps.notifications.services import notification_send
+from apps.notifications.services import notification_send, notification_send_to_players
 from apps.ratings import exceptions
 from apps.ratings.glicko import Rating, rate_game
 from apps.ratings.models import GameResult, ResultReport
@@ -267,17 +267,17 @@ def _finalize(result: GameResult) -> GameResult:
     result.winner, result.loser = (Player.objects.select_related("user").get(pk=p.pk) for p in (winner, loser))
     result.winner_rating_before, result.winner_rating_after = before_winner.rating, after_winner.rating
     result.loser_rating_before, result.loser_rating_after = before_loser.rating, after_loser.rating
+    result.winner_deviation_before, result.winner_volatility_before = before_winner.deviation, before_winner.volatility
+    result.loser_deviation_before, result.loser_volatility_before = before_loser.deviation, before_loser.volatility
     result.status = GameResult.Status.FINAL
     result.finalized_at = timezone.now()
     result.save()
-    for recipient, other in ((result.winner, result.loser), (result.loser, result.winner)):
-        notification_send(
-            recipient=recipient,
-            type=Notification.Type.RESULT_FINAL,
-            body=f"The result against {other.user.username} is final.",
-            extra=str(result.session_id),
-            sent_by=other,
-        )
+    notification_send_to_players(
+        [result.winner, result.loser],
+        type=Notification.Type.RESULT_FINAL,
+        body=lambda other: f"The result against {other.user.username} is final.",
+        extra=str(result.session_id),
+    )
     session_id = result.session_id
     # A tournament match advances its bracket from here, whichever way the result became final; in its own
     # transaction after this one commits (its lock order starts at the tournament, ours at the session).
@@ -285,17 +285,81 @@ def _finalize(result: GameResult) -> GameResult:
     return result
 
 
+def result_reopen(*, session_id: int, reason: str) -> GameResult | None:
+    """Take a final result back (a tournament director undoes it): both players' ratings and counters are
+    put back as if the game had never been rated, and the result waits for staff to settle it again, which
+    moves the ratings once more, by the result that stands. Caller holds a transaction. None: nothing final.
+
+    A player rated in a later game keeps that game's change: their rating moves back by this game's change
+    alone (and keeps its deviation); a player rated in nothing since gets their whole state back."""
+    session = _locked_session(session_id)
+    result = GameResult.objects.select_for_update().filter(session=session).first()
+    if result is None or result.status != GameResult.Status.FINAL:
+        return None
+    assert result.winner_id is not None and result.loser_id is not None
+    locked = players_lock(Player.objects.filter(pk__in=[result.winner_id, result.loser_id]))
+    sides = (
+        (
+            locked[result.winner_id],
+            result.winner_rating_before,
+            result.winner_rating_after,
+            result.winner_deviation_before,
+            result.winner_volatility_before,
+        ),
+        (
+            locked[result.loser_id],
+            result.loser_rating_before,
+            result.loser_rating_after,
+            result.loser_deviation_before,
+            result.loser_volatility_before,
+        ),
+    )
+    pair = {"winner_id": result.winner_id, "loser_id": result.loser_id}
+    swapped = {"winner_id": result.loser_id, "loser_id": result.winner_id}
+    met_otherwise = (
+        GameResult.objects.filter(status=GameResult.Status.FINAL)
+        .filter(Q(**pair) | Q(**swapped))
+        .exclude(pk=result.pk)
+        .exists()
+    )
+    if not result.tie:  # first: a player never has more wins than games (a checked constraint)
+        Player.objects.filter(pk=result.winner_id).update(games_won=F("games_won") - 1)
+    for player, before, after, deviation, volatility in sides:
+        assert before is not None and after is not None
+        untouched = player.rating == after and deviation is not None and volatility is not None
+        Player.objects.filter(pk=player.pk).update(
+            rating=before if untouched else F("rating") - (after - before),
+            rating_deviation=deviation if untouched else F("rating_deviation"),
+            rating_volatility=volatility if untouched else F("rating_volatility"),
+            games_played=F("games_played") - 1,
+            opponents_met=F("opponents_met") - (0 if met_otherwise else 1),
+        )
+    result.status = GameResult.Status.DISPUTED
+    result.finalized_at = result.settled_by = None
+    result.winner_rating_before = result.winner_rating_after = None
+    result.loser_rating_before = result.loser_rating_after = None
+    result.winner_deviation_before = result.winner_volatility_before = None
+    result.loser_deviation_before = result.loser_volatility_before = None
+    result.save()
+    notification_send_to_players(
+        session_players(session),
+        type=Notification.Type.RESULT_DISPUTED,
+        body=lambda other: (
+            f"The result against {other.user.username} was taken back: {reason} Staff will settle it again."
+        ),
+        extra=str(result.session_id),
+    )
+    return result
+
+
 def _tell_disputed(result: GameResult, session: GameSession, players: list[Player]) -> None:
     """Both players are told; the hall's staff see it on their sockets and on the live board."""
-    for recipient in players:
-        other = next((p for p in players if p.pk != recipient.pk), recipient)
-        notification_send(
-            recipient=recipient,
-            type=Notification.Type.RESULT_DISPUTED,
-            body="The reports of your game disagree; the hall's staff will settle the result.",
-            extra=str(result.session_id),
-            sent_by=other,
-        )
+    notification_send_to_players(
+        players,
+        type=Notification.Type.RESULT_DISPUTED,
+        body="The reports of your game disagree; the hall's staff will settle the result.",
+        extra=str(result.session_id),
+    )
     hall_id = session.table.hall_id
     staff_ids = hall_staff_user_ids(hall_id=hall_id)
     frame = frames.result_disputed(session, players)

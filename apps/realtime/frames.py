@@ -141,6 +141,17 @@ def table_free(session: "GameSession") -> Frame:
     }
 
 
+def table_hold(*, table_id: int, table_number: int, held_for: dict[str, Any] | None) -> Frame:
+    """To the hall's board: a table is held for an event between its games (`held_for` as in the Table
+    shape, `hold_data`), or is released (`held_for` null: free for bookings and walk-ups again)."""
+    return {
+        "protocol": "table_hold",
+        "changed_table_id": table_id,
+        "changed_table_local_id": table_number,
+        "held_for": held_for,
+    }
+
+
 def session_finished(session: "GameSession") -> Frame:
     """To both players: their game is over (time to report the result)."""
     return {"protocol": "finish session", "game_session_id": session.pk}

@@ -23,7 +23,7 @@ from apps.halls.hours import within_opening_hours
 from apps.halls.models import PoolTable
 from apps.halls.services import hall_staff_require
 from apps.notifications.models import Notification
-from apps.notifications.services import notification_send
+from apps.notifications.services import notification_send, notification_send_to_players
 from apps.pricing.selectors import price_on_table
 from apps.realtime import frames
 from apps.realtime.push import push_to_hall_board, push_to_user
@@ -106,17 +106,17 @@ def _check_table_rules(table: PoolTable, start: datetime, end: datetime, minutes
         )
 
 
-def _check_table_free(table: PoolTable, start: datetime, end: datetime) -> None:
-    """No other live booking of the table within the hall's cleaning buffer of [start, end)."""
+def _check_table_free(table: PoolTable, start: datetime, end: datetime, *, resumed: Reservation | None = None) -> None:
+    """No other live booking of the table within the hall's cleaning buffer of [start, end). A `resumed` hold
+    does not clash with itself, nor with the games of its event that are over (their tidying is its own)."""
     hall = table.hall
     buffer = timedelta(minutes=hall.cleaning_buffer_minutes)
-    clash = (
-        Reservation.objects.filter(
-            table=table, status=Reservation.Status.BOOKED, start_time__lt=end + buffer, end_time__gt=start - buffer
-        )
-        .order_by("start_time")
-        .first()
+    clashes = Reservation.objects.filter(
+        table=table, status=Reservation.Status.BOOKED, start_time__lt=end + buffer, end_time__gt=start - buffer
     )
+    if resumed is not None:
+        clashes = clashes.exclude(pk=resumed.pk).filter(end_time__gt=start)
+    clash = clashes.order_by("start_time").first()
     if clash is not None:
         zone = ZoneInfo(hall.time_zone)
         free_from = (clash.end_time + buffer).astimezone(zone)
@@ -206,6 +206,48 @@ def reservation_create(
 
 
 @transaction.atomic
+def hold_release(*, hold_id: int) -> Reservation | None:
+    """An event is over before its hours: its hold ends now (or is cancelled if it has not begun), and the
+    table is free again for bookings and the walk-up queue. None: there was nothing left of it to release."""
+    hold = Reservation.objects.select_for_update().select_related("table").filter(pk=hold_id).first()
+    now = timezone.now()
+    if hold is None or hold.status != Reservation.Status.BOOKED or hold.end_time <= now:
+        return None
+    if hold.start_time >= now:
+        hold.status = Reservation.Status.CANCELLED
+    else:
+        hold.end_time, hold.duration = now, max(1, math.ceil((now - hold.start_time).total_seconds() / 60))
+    hold.save(update_fields=["status", "end_time", "duration"])
+    table = hold.table
+    frame = frames.table_hold(table_id=table.pk, table_number=table.number, held_for=None)
+
+    def announce() -> None:
+        push_to_hall_board(table.hall_id, frame)
+        _table_freed(table_id=table.pk)
+
+    transaction.on_commit(announce)
+    return hold
+
+
+@transaction.atomic
+def hold_resume(*, hold_id: int, until: datetime) -> Reservation:
+    """An event that gave its table back reopened (a tournament's result undone after its end): its hold
+    keeps the table again from now to `until`, unless a booking took the table meanwhile
+    (TABLE_ALREADY_BOOKED). Pushes the board's `table_hold` after commit."""
+    table_id = Reservation.objects.values_list("table_id", flat=True).get(pk=hold_id)
+    table = PoolTable.objects.select_for_update().select_related("hall").get(pk=table_id)
+    hold = Reservation.objects.select_for_update().get(pk=hold_id)
+    now = timezone.now()
+    if hold.status == Reservation.Status.BOOKED and hold.end_time >= until:
+        return hold
+    _check_table_free(table, now, until, resumed=hold)
+    hold.status, hold.end_time = Reservation.Status.BOOKED, until
+    hold.duration = math.ceil((until - hold.start_time).total_seconds() / 60)
+    hold.save(update_fields=["status", "end_time", "duration"])
+    return hold
+
+
+@transaction.atomic
 def reservation_cancel(*, reservation_id: int, user: User) -> Reservation:
     """Cancel my booking before it starts (frees the slot); during the game it ends the session now."""
     reservation = (
@@ -270,15 +312,12 @@ def session_start(*, reservation_id: int) -> GameSession | None:
     except IntegrityError:
         return None
     players = reservation_players(reservation)
-    for player in players:
-        partner = next((p for p in players if p.pk != player.pk), player)
-        notification_send(
-            recipient=player,
-            type=Notification.Type.SESSION_STARTED,
-            body=f"Your game on table {reservation.table.number} at {reservation.table.hall.title} has started.",
-            extra=str(session.pk),
-            sent_by=partner,
-        )
+    notification_send_to_players(
+        players,
+        type=Notification.Type.SESSION_STARTED,
+        body=f"Your game on table {reservation.table.number} at {reservation.table.hall.title} has started.",
+        extra=str(session.pk),
+    )
     frame = frames.table_busy(session)
     hall_id = reservation.table.hall_id
     transaction.on_commit(lambda: push_to_hall_board(hall_id, frame))

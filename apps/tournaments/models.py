@@ -166,7 +166,6 @@ class Match(models.Model):
     score_b = models.PositiveSmallIntegerField(default=0)
     winner = models.ForeignKey(Entry, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     forfeit = models.BooleanField(default=False)
-    undone = models.BooleanField(default=False, help_text="Its result was undone: only staff decide it again.")
     table = models.ForeignKey(
         "halls.PoolTable", null=True, blank=True, on_delete=models.SET_NULL, related_name="tournament_matches"
     )

@@ -31,13 +31,15 @@ from django.utils import timezone
 from apps.accounts.models import Player, User
 from apps.core.exceptions import DomainError
 from apps.halls.models import PoolHouse, PoolTable
+from apps.halls.selectors import hall_holds_now
+from apps.halls.serializers import hold_data
 from apps.halls.services import hall_staff_require
 from apps.notifications.models import Notification
 from apps.notifications.services import notification_send
 from apps.ratings import services as ratings  # a module import: ratings calls back (README, "Cycles")
 from apps.ratings.models import GameResult
 from apps.realtime import frames
-from apps.realtime.push import push_to_tournament, push_to_user
+from apps.realtime.push import push_to_hall_board, push_to_tournament, push_to_user
 from apps.reservations import services as reservations  # a module import: reservations calls back
 from apps.reservations.exceptions import ReservationError
 from apps.social.selectors import blocked_pairs
@@ -351,6 +353,7 @@ def tournament_start(*, tournament_id: int | str, staff_user: User) -> Tournamen
             extra=str(tournament.pk),
         )
     _call_ready(tournament)
+    _announce_holds(tournament)
     _changed(tournament, "draw")
     return tournament
 
@@ -500,6 +503,7 @@ def _finish_or_continue(
     champion = Entry.objects.select_related("player__user").get(pk=champion_entry).player
     tournament.state, tournament.champion, tournament.finished_at = Tournament.State.FINISHED, champion, timezone.now()
     tournament.save(update_fields=["state", "champion", "finished_at"])
+    _release_holds(tournament)
     for entry in Entry.objects.filter(tournament=tournament, seed__isnull=False).select_related("player"):
         notification_send(
             recipient=entry.player,
@@ -507,6 +511,47 @@ def _finish_or_continue(
             body=f"{champion.user.username} won {tournament.name}.",
             extra=str(tournament.pk),
         )
+
+
+# --- The tournament's holds on its tables ----------------------------------------------------------
+
+
+def _announce_holds(tournament: Tournament) -> None:
+    """After commit, the hall's board learns which tables the tournament holds now (between its games they
+    show as the tournament's, not free)."""
+    held = hall_holds_now(hall_id=tournament.hall_id)
+    rows = TournamentTable.objects.filter(tournament=tournament).select_related("table")
+    hold_frames = [
+        frames.table_hold(table_id=row.table_id, table_number=row.table.number, held_for=hold_data(held[row.table_id]))
+        for row in rows
+        if row.table_id in held and held[row.table_id]["id"] == tournament.pk
+    ]
+    hall_id = tournament.hall_id
+
+    def announce() -> None:
+        for frame in hold_frames:
+            push_to_hall_board(hall_id, frame)
+
+    transaction.on_commit(announce)
+
+
+def _release_holds(tournament: Tournament) -> None:
+    """The tournament is over before its hours end: its tables go back to bookings and the walk-up queue."""
+    for row in TournamentTable.objects.filter(tournament=tournament, hold__isnull=False):
+        reservations.hold_release(hold_id=row.hold_id)  # type: ignore[arg-type]
+
+
+def _hold_again(tournament: Tournament) -> None:
+    """An undo reopened a finished tournament: its tables are held again until its end, those that nobody
+    booked meanwhile (a table taken since simply stays out of it; staff can add another in the admin)."""
+    if tournament.ends_at <= timezone.now():
+        return
+    for row in TournamentTable.objects.filter(tournament=tournament, hold__isnull=False).select_related("table"):
+        try:
+            reservations.hold_resume(hold_id=row.hold_id, until=tournament.ends_at)  # type: ignore[arg-type]
+        except ReservationError as error:
+            logger.info("table %s not held again for %s: %s", row.table.number, tournament.name, error.detail)
+    _announce_holds(tournament)
 
 
 # --- Calling matches to tables ----------------------------------------------------------------------
@@ -861,7 +906,6 @@ def _decide(tournament: Tournament, match: Match, winner_entry_id: int) -> None:
     finishes or pairs its next Swiss round, free tables take the next matches."""
     now = timezone.now()
     match.winner_id, match.state, match.decided_at, match.on_table = winner_entry_id, Match.State.DONE, now, None
-    match.undone = False
     match.finished_at = match.finished_at or now
     match.save(
         update_fields=[
@@ -873,7 +917,6 @@ def _decide(tournament: Tournament, match: Match, winner_entry_id: int) -> None:
             "score_a",
             "score_b",
             "forfeit",
-            "undone",
         ]
     )
     _refresh(tournament)
@@ -897,7 +940,7 @@ def tournament_result_final(*, session_id: int) -> None:
 def _apply_result(tournament_id: int, session_id: int) -> bool:
     tournament = _locked(tournament_id)
     match = Match.objects.select_for_update().filter(tournament=tournament, session_id=session_id).first()
-    if match is None or match.state in (Match.State.DONE, Match.State.VOID) or match.undone:
+    if match is None or match.state in (Match.State.DONE, Match.State.VOID):
         return False
     result = GameResult.objects.filter(session_id=session_id, status=GameResult.Status.FINAL).first()
     if result is None or result.tie or result.winner_id is None:
@@ -940,7 +983,6 @@ def tournament_tick() -> dict[str, int]:
         finals = Match.objects.filter(
             tournament_id=tournament_id,
             state__in=(Match.State.ON_TABLE, Match.State.PLAYED),
-            undone=False,
             session__result__status=GameResult.Status.FINAL,
         ).values_list("session_id", flat=True)
         for session_id in list(finals):
@@ -955,8 +997,8 @@ def tournament_tick() -> dict[str, int]:
 @transaction.atomic
 def tournament_undo(*, tournament_id: int | str, staff_user: User) -> Match:
     """Undo the last decided result: the matches it decided reopen as long as none of them has started
-    (else UNDO_BLOCKED). A game's result stays as the ratings service recorded it (ratings moved once); the
-    match waits for staff to decide it again (or for a replay, when it was a forfeit)."""
+    (else UNDO_BLOCKED). A game's result is taken back by the ratings service with its rating change, and
+    the match waits for staff to enter its score again (or for a replay, when it was a forfeit)."""
     tournament = _locked(tournament_id)
     _staff(staff_user, tournament)
     if tournament.state == Tournament.State.REGISTRATION:
@@ -981,16 +1023,20 @@ def tournament_undo(*, tournament_id: int | str, staff_user: User) -> Match:
         if any(by_key[key].state in started for key in downstream):
             raise exceptions.UndoBlocked()
     replay = last.forfeit or last.session_id is None
-    last.winner, last.decided_at, last.undone = None, None, True
+    last.winner, last.decided_at = None, None
     last.forfeit = False
+    if not replay:
+        # Its game's result is taken back with its rating change; staff enter the score that stands, which
+        # rates the game once more (through match_result_by_staff, like a dispute).
+        ratings.result_reopen(session_id=last.session_id, reason="the tournament director undid it.")  # type: ignore[arg-type]
     last.state = Match.State.READY if replay else Match.State.PLAYED
     if replay:
         last.score_a = last.score_b = 0
-        last.undone = False
-    last.save(update_fields=["winner", "decided_at", "undone", "forfeit", "state", "score_a", "score_b"])
+    last.save(update_fields=["winner", "decided_at", "forfeit", "state", "score_a", "score_b"])
     if tournament.state == Tournament.State.FINISHED:
         tournament.state, tournament.champion, tournament.finished_at = Tournament.State.RUNNING, None, None
         tournament.save(update_fields=["state", "champion", "finished_at"])
+        _hold_again(tournament)
     _refresh(tournament)
     _call_ready(tournament)
     _changed(tournament, "undone", last)

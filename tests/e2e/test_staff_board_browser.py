@@ -11,9 +11,11 @@ from playwright.sync_api import sync_playwright
 
 from apps.reservations import services as sessions
 from apps.reservations.models import Reservation
+from apps.tournaments import services as tournaments
 from tests.factories import PASSWORD, HallStaffFactory, PlayerFactory, TableFactory
 from tests.helpers import book_directly
 from tests.processes import ROOT, daphne_server
+from tests.tournaments.conftest import windows
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.e2e]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -62,6 +64,27 @@ def test_staff_board_turns_a_table_busy_without_a_reload(hall):
             until = reservation.end_time.astimezone(ZoneInfo("Asia/Tbilisi"))
             assert "busy" in shown and f"until {until:%H:%M}" in shown, shown
             assert page.locator(".table.busy").count() == 1
+
+            def start_a_tournament_on_tables_one_and_three() -> None:
+                tournament = tournaments.tournament_create(
+                    hall=hall,
+                    staff_user=staff,
+                    name="Friday 8-ball",
+                    table_ids=[tables[0].pk, tables[2].pk],
+                    format="single_elimination",
+                    **windows(),
+                )
+                for player in (PlayerFactory(), PlayerFactory()):
+                    tournaments.tournament_register(tournament_id=tournament.pk, player=player)
+                    tournaments.tournament_check_in(tournament_id=tournament.pk, player_id=player.pk, user=staff)
+                tournaments.tournament_start(tournament_id=tournament.pk, staff_user=staff)
+
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                pool.submit(start_a_tournament_on_tables_one_and_three).result(timeout=30)
+            # Its match plays on table 1; table 3 is the tournament's between games, not free.
+            page.wait_for_selector(f'[data-table-id="{tables[0].id}"].busy', timeout=10000)
+            page.wait_for_selector(f'[data-table-id="{tables[2].id}"].held', timeout=10000)
+            assert "Friday 8-ball" in page.locator(f'[data-table-id="{tables[2].id}"]').inner_text()
             page.screenshot(path=str(ROOT / "var" / "staff-board.png"))
         finally:
             browser.close()

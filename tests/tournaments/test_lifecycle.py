@@ -5,10 +5,12 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.db.models import F
 from django.utils import timezone
 
 from apps.accounts.models import Player
 from apps.notifications.models import Notification
+from apps.ratings.glicko import Rating, rate_game
 from apps.ratings.models import GameResult
 from apps.reservations import services as reservation_services
 from apps.reservations.exceptions import TableAlreadyBooked
@@ -496,22 +498,42 @@ def test_undo_reopens_the_downstream_matches_that_have_not_started(make_tourname
         services.tournament_undo(tournament_id=tournament.pk, staff_user=staff.user)
 
 
-def test_undo_of_a_rated_result_keeps_the_ratings_and_waits_for_staff(make_tournament, settle, staff) -> None:
+def _glicko(player: Player) -> tuple[float, float, float, int, int, int]:
+    player.refresh_from_db()
+    return (
+        player.rating,
+        player.rating_deviation,
+        player.rating_volatility,
+        player.games_played,
+        player.games_won,
+        player.opponents_met,
+    )
+
+
+def test_undo_of_a_rated_result_takes_its_rating_change_back(make_tournament, settle, staff) -> None:
+    """The director undoes a final that was reported the wrong way round and enters the score that stands:
+    both players end exactly as if only the right result had ever been rated (the game rated once)."""
     tournament = make_tournament(players=2, start=True, format="single_elimination")
     match = _matches(tournament, Match.State.ON_TABLE)[0]
-    _both_report(settle, tournament, match)
-    first, _ = _players(match)
-    rating = Player.objects.get(pk=first.pk).rating
+    first, second = _players(match)
+    before = {player.pk: _glicko(player) for player in (first, second)}
+    _both_report(settle, tournament, match)  # first won 5-3
+    assert _glicko(first)[0] > before[first.pk][0] and _glicko(first)[4] == before[first.pk][4] + 1
     tournament.refresh_from_db()
     assert tournament.state == Tournament.State.FINISHED
+
     settle(services.tournament_undo, tournament_id=tournament.pk, staff_user=staff.user)
     match.refresh_from_db()
     tournament.refresh_from_db()
-    assert match.state == Match.State.PLAYED and match.winner is None and match.undone
+    assert match.state == Match.State.PLAYED and match.winner is None
     assert tournament.state == Tournament.State.RUNNING and tournament.champion is None
-    services.tournament_tick()  # the final result is not taken again by the catch-up
+    assert {player.pk: _glicko(player) for player in (first, second)} == before
+    result = GameResult.objects.get(session_id=match.session_id)
+    assert result.status == GameResult.Status.DISPUTED and result.winner_rating_after is None
+    services.tournament_tick()  # nothing final to take again
     match.refresh_from_db()
     assert match.state == Match.State.PLAYED
+
     settle(
         services.match_result_by_staff,
         tournament_id=tournament.pk,
@@ -521,8 +543,32 @@ def test_undo_of_a_rated_result_keeps_the_ratings_and_waits_for_staff(make_tourn
         score_b=5,
     )
     match.refresh_from_db()
+    tournament.refresh_from_db()
     assert match.state == Match.State.DONE and match.winner_id == match.player_b_id
-    assert Player.objects.get(pk=first.pk).rating == rating  # ratings moved once, by the game's own result
+    assert tournament.state == Tournament.State.FINISHED
+    result.refresh_from_db()
+    assert result.status == GameResult.Status.FINAL and result.winner_id == second.pk
+    # Rated once, by the result that stands: the same change as a fresh game 5-3 for the second player.
+    winner, loser = rate_game(Rating(*before[second.pk][:3]), Rating(*before[first.pk][:3]), 1.0)
+    assert _glicko(second)[:3] == pytest.approx((winner.rating, winner.deviation, winner.volatility))
+    assert _glicko(first)[:3] == pytest.approx((loser.rating, loser.deviation, loser.volatility))
+    assert _glicko(second)[3:] == (before[second.pk][3] + 1, before[second.pk][4] + 1, before[second.pk][5] + 1)
+    assert _glicko(first)[3:] == (before[first.pk][3] + 1, before[first.pk][4], before[first.pk][5] + 1)
+
+
+def test_undo_after_a_later_rated_game_moves_back_by_its_own_change(make_tournament, settle, staff) -> None:
+    """A player rated again since (in another game) keeps that game's change: the undone one is subtracted."""
+    tournament = make_tournament(players=2, start=True, format="single_elimination")
+    match = _matches(tournament, Match.State.ON_TABLE)[0]
+    first, _second = _players(match)
+    _both_report(settle, tournament, match)
+    result = GameResult.objects.get(session_id=match.session_id)
+    change = result.winner_rating_after - result.winner_rating_before
+    Player.objects.filter(pk=first.pk).update(rating=F("rating") + 12.5)  # as another game would
+    later = _glicko(first)
+    settle(services.tournament_undo, tournament_id=tournament.pk, staff_user=staff.user)
+    assert _glicko(first)[0] == pytest.approx(later[0] - change)
+    assert _glicko(first)[1:3] == later[1:3]
 
 
 def test_staff_actions_need_staff_of_this_hall(make_tournament, client_for) -> None:
@@ -646,3 +692,32 @@ def test_swiss_keeps_players_who_block_each_other_apart_while_it_can(make_tourna
     tournament.refresh_from_db()
     drawn = {frozenset(p.pk for p in _players(match)) for match in _matches(tournament)}
     assert len(drawn) == 2 and frozenset((player_of[first].pk, player_of[second].pk)) not in drawn
+
+
+def test_a_finished_tournament_gives_its_tables_back_and_an_undo_holds_them_again(
+    make_tournament, settle, staff
+) -> None:
+    tournament = make_tournament(players=2, start=True, format="single_elimination", table_count=2)
+    rows = list(tournament.tables.select_related("hold"))
+    assert all(row.hold.end_time > timezone.now() for row in rows)
+    match = _matches(tournament, Match.State.ON_TABLE)[0]
+    _both_report(settle, tournament, match)
+    tournament.refresh_from_db()
+    assert tournament.state == Tournament.State.FINISHED
+    for row in rows:
+        row.hold.refresh_from_db()
+        assert row.hold.end_time <= timezone.now() or row.hold.status == Reservation.Status.CANCELLED
+    # The table takes a player's booking again (once the hall's minutes to tidy up are over).
+    after_tidying = timedelta(minutes=rows[0].table.hall.cleaning_buffer_minutes + 1)
+    reservation_services.reservation_create(
+        table=rows[0].table, start=timezone.now() + after_tidying, minutes=30, player=PlayerFactory()
+    )
+
+    settle(services.tournament_undo, tournament_id=tournament.pk, staff_user=staff.user)
+    tournament.refresh_from_db()
+    assert tournament.state == Tournament.State.RUNNING
+    for row in rows:
+        row.hold.refresh_from_db()
+    assert rows[1].hold.status == Reservation.Status.BOOKED  # free: held again until the end
+    assert rows[1].hold.start_time <= timezone.now() < rows[1].hold.end_time == tournament.ends_at
+    assert rows[0].hold.end_time <= timezone.now()  # booked meanwhile: stays out of it

@@ -214,3 +214,44 @@ def test_the_staff_board_links_the_bracket_and_names_the_held_tables(make_tourna
     client.force_login(staff.user)
     board = client.get(f"/staff/halls/{tournament.hall_id}/board/").content.decode()
     assert f"/tournaments/{tournament.pk}/bracket" in board and "holds tables 1, 2" in board
+
+
+async def test_the_board_shows_held_tables_as_the_tournaments_until_it_ends(make_tournament, hall, client) -> None:
+    """Between its games a tournament's table is the tournament's on the board (REST and socket), not free;
+    the final's result gives the tables back: the board hears it and a booking could take them again."""
+    tournament = await database_sync_to_async(make_tournament)(
+        players=2, start=True, table_count=3, format="single_elimination"
+    )
+    board = await _open("/ws/base/", (await database_sync_to_async(PlayerFactory)()).user)
+    try:
+        await board.send_json_to({"action": "poolhouse", "protocol": "initial", "poolhouseName": hall.slug})
+        snapshot = await _frame(board, "board_snapshot")
+        rows = {row["table_id"]: row for row in snapshot["tables"]}
+        (match,) = await _on_table(tournament)
+        playing = match.on_table.number
+        assert rows[playing]["state"] == "busy" and rows[playing]["held_for"]["id"] == tournament.pk
+        idle = sorted(number for number in (1, 2, 3) if number != playing)
+        for number in idle:
+            assert (rows[number]["state"], rows[number]["free"]) == ("held", False)
+            assert rows[number]["held_for"]["name"] == tournament.name
+        assert (rows[4]["state"], rows[4]["held_for"]) == ("free", None)  # not the tournament's
+        listed = await database_sync_to_async(client.get)(f"/api/poolhouses/{hall.pk}/tables/")
+        assert {row["table_id"]: row["state"] for row in listed.json()}[idle[0]] == "held"
+
+        first, second = match.player_a.player, match.player_b.player
+        for player, mine, theirs in ((first, 5, 2), (second, 2, 5)):
+            await database_sync_to_async(services.match_report)(
+                tournament_id=tournament.pk, match_id=match.pk, player=player, my_score=mine, opponent_score=theirs
+            )
+        released = set()
+        while len(released) < 3:
+            frame = await _frame(board, "table_hold")
+            assert frame["held_for"] is None
+            released.add(frame["changed_table_local_id"])
+        assert released == {1, 2, 3}
+        listed = await database_sync_to_async(client.get)(f"/api/poolhouses/{hall.pk}/tables/")
+        assert {row["table_id"]: (row["state"], row["free"]) for row in listed.json()} == {
+            number: ("free", True) for number in (1, 2, 3, 4)
+        }
+    finally:
+        await board.disconnect()
