@@ -8,7 +8,6 @@ one of those six actors: no cell is left out (a test checks that). Every answer 
 e-mail addresses: a user's address appears only in answers to that same user.
 """
 
-import asyncio
 import json
 from dataclasses import dataclass, field
 from datetime import time as datetime_time
@@ -621,13 +620,22 @@ async def _open(user) -> WebsocketCommunicator:
     return communicator
 
 
-async def _frames(communicator: WebsocketCommunicator, seconds: float = 1.5) -> list[dict]:
-    """Every frame within `seconds` (waiting with receive_nothing keeps the app alive)."""
+SENTINEL = {"action": "authorization-matrix-sentinel"}
+
+
+async def _frames(communicator: WebsocketCommunicator, settle: float = 0.3) -> list[dict]:
+    """Every frame the action caused. The consumer handles a socket's frames in order, so a sentinel sent
+    after it (an unknown action, answered by an error frame) marks the end of its direct answers; pushes it
+    caused were sent to the channel layer before that and arrive within `settle` seconds of the sentinel."""
+    await communicator.send_json_to(SENTINEL)
     frames = []
-    deadline = asyncio.get_running_loop().time() + seconds
-    while asyncio.get_running_loop().time() < deadline:
-        if not await communicator.receive_nothing(timeout=0.1):
-            frames.append(await communicator.receive_json_from(timeout=1))
+    while True:
+        frame = await communicator.receive_json_from(timeout=10)
+        if frame.get("type") == "error" and frame.get("error") == "UNKNOWN_ACTION":
+            break
+        frames.append(frame)
+    while not await communicator.receive_nothing(timeout=settle):
+        frames.append(await communicator.receive_json_from(timeout=1))
     return frames
 
 

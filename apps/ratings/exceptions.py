@@ -56,3 +56,9 @@ class AwaitingReports(ResultError):
     code = "RESULT_AWAITING_REPORTS"
     status_code = status.HTTP_409_CONFLICT
     default_detail = "The players have not reported yet; settle it once they disagree, or once their time is up."
+
+
+class GameMoved(ResultError):
+    code = "GAME_MOVED"
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "This game went on at another table; its result belongs to the game there."

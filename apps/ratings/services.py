@@ -35,6 +35,8 @@ def _locked_session(session_id: int) -> GameSession:
     locked = GameSession.objects.select_for_update().filter(pk=session_id).first()
     if locked is None:
         raise SessionNotFound()
+    if locked.moved:
+        raise exceptions.GameMoved()
     return GameSession.objects.select_related(
         "reservation__player_reserving__user", "reservation__other_player__user", "table__hall"
     ).get(pk=locked.pk)

@@ -57,6 +57,9 @@ class GameSession(models.Model):
     start_processed_at = models.DateTimeField(auto_now_add=True)
     end_processed_at = models.DateTimeField(null=True, blank=True)
     ended_early = models.BooleanField(default=False)
+    moved = models.BooleanField(
+        default=False, help_text="Its game went on at another table (a tournament match moved): no result of its own."
+    )
     minutes_played = models.PositiveIntegerField(null=True, blank=True)
     cost = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
 

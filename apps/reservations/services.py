@@ -279,7 +279,7 @@ def reservation_cancel(*, reservation_id: int, user: User) -> Reservation:
 
 
 @transaction.atomic
-def session_start(*, reservation_id: int) -> GameSession | None:
+def session_start(*, reservation_id: int, tell_players: bool = True) -> GameSession | None:
     """Start the game of a due reservation; a no-op (None) when it is not due, gone, cancelled or started.
 
     Safe under any number of concurrent callers: the row lock skips a reservation another worker holds,
@@ -313,7 +313,7 @@ def session_start(*, reservation_id: int) -> GameSession | None:
         return None
     players = reservation_players(reservation)
     notification_send_to_players(
-        players,
+        players if tell_players else [],
         type=Notification.Type.SESSION_STARTED,
         body=f"Your game on table {reservation.table.number} at {reservation.table.hall.title} has started.",
         extra=str(session.pk),
@@ -366,7 +366,8 @@ def session_start_in_hold(
         end_time=hold.end_time,
         created_by=created_by,
     )
-    session = session_start(reservation_id=reservation.pk)
+    # The event tells its players itself (a tournament's `match_called`): no "game started" besides.
+    session = session_start(reservation_id=reservation.pk, tell_players=False)
     assert session is not None  # due now, locked by this transaction
     return session
 
@@ -412,12 +413,13 @@ def _record_end(session: GameSession, now: datetime, *, early: bool) -> None:
     session.minutes_played = minutes
     session.cost = _cost(session)
     session.end_processed_at = now
-    session.save(update_fields=["ended_at", "ended_early", "minutes_played", "cost", "end_processed_at"])
+    session.save(update_fields=["ended_at", "ended_early", "moved", "minutes_played", "cost", "end_processed_at"])
 
 
 def _announce_end(session: GameSession) -> None:
-    """Ask both players for the result; after commit, free the table on the board and tell the players."""
-    players = reservation_players(session.reservation)
+    """Ask both players for the result; after commit, free the table on the board and tell the players (a
+    game that moved to another table is not over for them: the board alone hears of it)."""
+    players = [] if session.moved else reservation_players(session.reservation)
     if len(players) == 2:
         for player in players:
             notification_send(
@@ -457,11 +459,13 @@ def _table_freed(*, table_id: int) -> None:
 
 
 @transaction.atomic
-def session_finish(*, session_id: int, early: bool = False) -> GameSession | None:
+def session_finish(*, session_id: int, early: bool = False, moved: bool = False) -> GameSession | None:
     """Finish a running session: at its booked end, or now when `early` (staff or a cancelling booker).
 
     Frees the table (an early end also shortens the reservation so its slot opens), records the minutes
     and the cost, asks both players for the result. A no-op (None) when already finished or not yet due.
+    `moved`: the game goes on at another table (a tournament match moved), so it ends here without a
+    result of its own: the players are not asked for one, and a report of it is refused (GAME_MOVED).
     """
     now = timezone.now()
     session = _session_to_finish(session_id, early=early)
@@ -469,6 +473,7 @@ def session_finish(*, session_id: int, early: bool = False) -> GameSession | Non
         return None
     if not early and session.reservation.end_time > now + START_TOLERANCE:
         return None  # extended since the task was queued
+    session.moved = moved
     _record_end(session, now, early=early)
     _announce_end(session)
     return session

@@ -587,9 +587,20 @@ def _queue(tournament: Tournament) -> list[tuple[int, int, int]]:
     return [(pk, a or 0, b or 0) for pk, a, b in ready.values_list("id", "player_a_id", "player_b_id")]
 
 
-def _call_ready(tournament: Tournament) -> list[Match]:
+# The players' `match_called` frames of one transaction, pushed by a callback registered before anything
+# else it does after commit: (user id, frame).
+Called = list[tuple[int, dict[str, Any]]]
+
+
+def _push_called(called: Called) -> None:
+    for user_id, frame in called:
+        push_to_user(user_id, frame)
+
+
+def _call_ready(tournament: Tournament, *, into: Called | None = None) -> list[Match]:
     """Call the first ready matches to the free tables (the caller holds the tournament's lock). A match the
-    booking service refuses (a player booked elsewhere) stays in the queue."""
+    booking service refuses (a player booked elsewhere) stays in the queue. `into`: the caller's list of
+    `match_called` frames to push first after commit (see `match_report`)."""
     if tournament.state != Tournament.State.RUNNING:
         return []
     free = _free_tables(tournament)
@@ -604,18 +615,21 @@ def _call_ready(tournament: Tournament) -> list[Match]:
         match = Match.objects.select_related("player_a__player__user", "player_b__player__user").get(pk=match_id)
         try:
             with transaction.atomic():
-                called.append(_call(tournament, match, rows[table_id]))
+                called.append(_call(tournament, match, rows[table_id], into=into))
         except (ReservationError, exceptions.TournamentError) as error:
             logger.warning("match %s not called to table %s: %s", match.key, table_id, error.detail)
     return called
 
 
-def _call(tournament: Tournament, match: Match, row: TournamentTable, *, keep_score: bool = False) -> Match:
+def _call(
+    tournament: Tournament, match: Match, row: TournamentTable, *, keep_score: bool = False, into: Called | None = None
+) -> Match:
     """Put a ready match on a table: a game session between its players starts there (the tournament's
     booking), both are told where and against whom, and the board shows the table busy.
 
     The players' `match_called` frames are the first thing pushed after commit (this is what they wait for);
-    the stored notifications and the board follow."""
+    the stored notifications and the board follow. `into`: a list the caller pushes first after commit
+    instead (its callback registered before this transaction's others)."""
     entry_a, entry_b = match.player_a, match.player_b
     assert entry_a is not None and entry_b is not None and row.hold_id is not None
     first, second = entry_a.player, entry_b.player
@@ -642,14 +656,13 @@ def _call(tournament: Tournament, match: Match, row: TournamentTable, *, keep_sc
         )
     ]
 
-    def announce() -> None:
-        for user_id, frame in called:
-            push_to_user(user_id, frame)
-
-    transaction.on_commit(announce)  # dropped with the savepoint if the booking service refuses the game
+    if into is None:
+        into = []
+        transaction.on_commit(lambda: _push_called(into))  # dropped with the savepoint if the booking refuses
     session = reservations.session_start_in_hold(
         hold_id=row.hold_id, player=first, other_player=second, created_by=tournament.created_by
     )
+    into.extend(called)  # reached only once the game is booked
     match.state, match.table, match.on_table, match.session = Match.State.ON_TABLE, row.table, row.table, session
     match.called_at = timezone.now()
     if not keep_score:
@@ -712,7 +725,7 @@ def match_move(*, tournament_id: int | str, match_id: int | str, staff_user: Use
     match.on_table, match.session = None, None
     match.save(update_fields=["on_table", "session"])
     if old_session is not None:
-        reservations.session_finish(session_id=old_session, early=True)
+        reservations.session_finish(session_id=old_session, early=True, moved=True)
     match = Match.objects.select_related("player_a__player__user", "player_b__player__user").get(pk=match.pk)
     _call(tournament, match, row, keep_score=True)
     _changed(tournament, "moved")
@@ -793,7 +806,13 @@ def match_report(
     _check_score(match, score_a, score_b)
     opponent_entry = match.player_b if side == "a" else match.player_a
     assert opponent_entry is not None
+    # The table this game frees takes the next ready match in this same transaction, and its players'
+    # `match_called` frames are the first thing pushed after commit: they wait for nothing else.
+    called: Called = []
+    transaction.on_commit(lambda: _push_called(called))
     _end_play(match)
+    if _call_ready(tournament, into=called):
+        _changed(tournament, "called")
     won = my_score > opponent_score
     winner, loser = (player.pk, opponent_entry.player_id) if won else (opponent_entry.player_id, player.pk)
     ratings.result_report(

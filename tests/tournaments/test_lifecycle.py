@@ -10,6 +10,8 @@ from django.utils import timezone
 
 from apps.accounts.models import Player
 from apps.notifications.models import Notification
+from apps.ratings import exceptions as ratings_exceptions
+from apps.ratings import services as ratings_services
 from apps.ratings.glicko import Rating, rate_game
 from apps.ratings.models import GameResult
 from apps.reservations import services as reservation_services
@@ -428,6 +430,40 @@ def test_staff_call_a_match_by_hand_and_move_it_to_another_table(make_tournament
     with pytest.raises(exceptions.TableNotAvailable):  # the other table is busy too
         services.match_move(tournament_id=tournament.pk, match_id=moving.pk, staff_user=staff.user, table_id=target.pk)
     _assert_tables_sane(tournament)
+
+
+def test_a_moved_match_goes_on_at_its_new_table_and_leaves_no_game_to_report_behind(
+    make_tournament, settle, staff, tables
+) -> None:
+    tournament = make_tournament(players=2, table_count=2, start=True, format="single_elimination")
+    match = _matches(tournament, Match.State.ON_TABLE)[0]
+    first, second = _players(match)
+    services.match_rack(tournament_id=tournament.pk, match_id=match.pk, user=staff.user, player_id=first.pk)
+    old_session, old_table = match.session, match.on_table
+    target = next(t for t in tables[:2] if t.pk != old_table.pk)
+    settle(
+        services.match_move, tournament_id=tournament.pk, match_id=match.pk, staff_user=staff.user, table_id=target.pk
+    )
+    match.refresh_from_db()
+    old_session.refresh_from_db()
+    assert (match.on_table_id, match.state, match.score_a) == (target.pk, Match.State.ON_TABLE, 1)
+    assert old_session.ended_at is not None and old_session.moved and old_session.minutes_played is not None
+    assert match.session_id != old_session.pk and match.session.ended_at is None
+    asked = Notification.objects.filter(type=Notification.Type.ENTER_RESULT, extra=str(old_session.pk))
+    assert not asked.exists()  # the game is not over for its players
+    with pytest.raises(ratings_exceptions.GameMoved):
+        ratings_services.result_report(
+            session_id=old_session.pk,
+            reporter=first,
+            winner_id=first.pk,
+            loser_id=second.pk,
+            result_winner=5,
+            result_loser=0,
+        )
+    _both_report(settle, tournament, match)
+    assert GameResult.objects.filter(session=old_session).count() == 0
+    assert GameResult.objects.get(session_id=match.session_id).status == GameResult.Status.FINAL
+    assert Player.objects.get(pk=first.pk).games_played == 1
 
 
 def test_forfeit_advances_the_other_player_and_moves_no_rating(make_tournament, settle, staff) -> None:
