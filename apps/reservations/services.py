@@ -445,11 +445,13 @@ def _announce_end(session: GameSession) -> None:
 
 def _table_freed(*, table_id: int) -> None:
     """After commit: a game ended, or a booking was cancelled, and its table is free. The one place that tells
-    whoever waits for tables (a tournament calls its next match, the walk-up queue offers it); each listener
+    whoever waits for tables (a tournament that holds it calls its next match; else the walk-up queue offers
+    it); each listener
     runs its own transaction, and a failure is logged, never raised into the action that freed the table
     (each has a sweep that catches up)."""
     try:
-        tournaments.tournament_table_freed(table_id=table_id)
+        if tournaments.tournament_table_freed(table_id=table_id):
+            return  # a tournament holds it: not the walk-up queue's
     except Exception:
         logger.exception("tournament call on table %s failed", table_id)
     try:

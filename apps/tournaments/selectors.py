@@ -50,9 +50,16 @@ def entry_of(*, tournament: Tournament, player: Player) -> Entry | None:
 
 
 def tournament_ids_on_table(*, table_id: int) -> list[int]:
-    """The running tournaments that use this table."""
+    """The running tournaments that hold this table now."""
+    now = timezone.now()
     return list(
-        TournamentTable.objects.filter(table_id=table_id, tournament__state=Tournament.State.RUNNING)
+        TournamentTable.objects.filter(
+            table_id=table_id,
+            tournament__state=Tournament.State.RUNNING,
+            hold__status="booked",
+            hold__start_time__lte=now,
+            hold__end_time__gt=now,
+        )
         .values_list("tournament_id", flat=True)
         .distinct()
     )

@@ -977,11 +977,14 @@ def _apply_result(tournament_id: int, session_id: int) -> bool:
     return True
 
 
-def tournament_table_freed(*, table_id: int) -> None:
-    """After commit, from the booking service: a game on this table ended. The running tournament that uses
-    the table marks its match played and calls the next ready match to it."""
-    for tournament_id in selectors.tournament_ids_on_table(table_id=table_id):
+def tournament_table_freed(*, table_id: int) -> bool:
+    """After commit, from the booking service: a game on this table ended. The running tournament that holds
+    the table marks its match played and calls the next ready match to it. True: a tournament holds the
+    table (nobody else waits for it)."""
+    held_by = selectors.tournament_ids_on_table(table_id=table_id)
+    for tournament_id in held_by:
         _fill_tables(tournament_id)
+    return bool(held_by)
 
 
 @transaction.atomic
