@@ -1,14 +1,59 @@
 from collections.abc import Iterable
+from typing import Any
 
 from django.db.models import QuerySet
 
 from apps.accounts.exceptions import NoPlayerProfile, PlayerNotFound
 from apps.accounts.models import Player, User
+from apps.core.compiled import CompiledValues
 from apps.realtime.presence import presence_online_ids
 
 
 def player_list() -> QuerySet[Player]:
     return Player.objects.filter(user__is_active=True).select_related("user").order_by("-rating", "id")
+
+
+# A player's row with what the Player shape shows (apps/accounts/serializers.py's `player_row_data`), for
+# the lists on hot paths (a hall's tables, the matchmaking list): plain rows, no model instances.
+PLAYER_ROW_FIELDS = (
+    "id",
+    "profile_image",
+    "rating",
+    "rating_deviation",
+    "games_played",
+    "games_won",
+    "opponents_met",
+    "inviting_to_play",
+    "auto_pair",
+    "last_seen",
+    "latitude",
+    "longitude",
+    "user_id",
+    "user__username",
+    "user__first_name",
+    "user__last_name",
+    "user__email",
+    "user__is_active",
+)
+_MARKER = -7_100_000  # the first of the marker values that stand for the ids (apps/core/compiled.py)
+_PLAYER_ROWS: dict[int, CompiledValues] = {}  # by the number of players asked for
+
+
+def player_rows(player_ids: list[int]) -> list[dict[str, Any]]:
+    """These players' rows (PLAYER_ROW_FIELDS), in no particular order; one compiled query per list length."""
+    if not player_ids:
+        return []
+    query = _PLAYER_ROWS.get(len(player_ids))
+    if query is None:
+        markers: dict[str, Any] = {f"p{n}": _MARKER - n for n in range(len(player_ids))}
+        query = _PLAYER_ROWS.setdefault(
+            len(player_ids),
+            CompiledValues(
+                lambda **ids: Player.objects.filter(pk__in=list(ids.values())).order_by().values(*PLAYER_ROW_FIELDS),
+                **markers,
+            ),
+        )
+    return query(**{f"p{n}": player_id for n, player_id in enumerate(player_ids)})
 
 
 def player_get(*, player_id: int | str) -> Player:

@@ -175,18 +175,75 @@ class PlayerSerializer(SimplePlayerSerializer):
         return player.pk in self.context["online_ids"]
 
     def to_representation(self, player: Player) -> dict[str, Any]:
-        last_seen = player.last_seen
         return {
             **simple_player_data(player, self.context.get("request")),
-            "games_played": player.games_played,
-            "games_won": player.games_won,
-            "opponents_met": player.opponents_met,
-            "inviting_to_play": player.inviting_to_play,
-            "auto_pair": player.auto_pair,
-            "rating_deviation": player.rating_deviation,
-            "online": self.get_online(player),
-            "last_seen": last_seen.isoformat().replace("+00:00", "Z") if last_seen else None,
+            **_player_values(
+                games_played=player.games_played,
+                games_won=player.games_won,
+                opponents_met=player.opponents_met,
+                inviting_to_play=player.inviting_to_play,
+                auto_pair=player.auto_pair,
+                rating_deviation=player.rating_deviation,
+                online=self.get_online(player),
+                last_seen=player.last_seen,
+            ),
         }
+
+
+def _player_values(
+    *,
+    games_played: int,
+    games_won: int,
+    opponents_met: int,
+    inviting_to_play: bool,
+    auto_pair: bool,
+    rating_deviation: float,
+    online: bool,
+    last_seen: Any,
+) -> dict[str, Any]:
+    """What the Player shape adds to SimplePlayer."""
+    return {
+        "games_played": games_played,
+        "games_won": games_won,
+        "opponents_met": opponents_met,
+        "inviting_to_play": inviting_to_play,
+        "auto_pair": auto_pair,
+        "rating_deviation": rating_deviation,
+        "online": online,
+        "last_seen": last_seen.isoformat().replace("+00:00", "Z") if last_seen else None,
+    }
+
+
+def simple_player_row_data(request: Any, row: dict[str, Any]) -> dict[str, Any]:
+    """The SimplePlayer shape from a row of `apps.accounts.selectors.player_rows`."""
+    return simple_player_values(
+        request,
+        player_id=row["id"],
+        image=row["profile_image"],
+        rating=row["rating"],
+        user_id=row["user_id"],
+        username=row["user__username"],
+        first_name=row["user__first_name"],
+        last_name=row["user__last_name"],
+        email=row["user__email"],
+    )
+
+
+def player_row_data(request: Any, row: dict[str, Any], *, online: bool) -> dict[str, Any]:
+    """The Player shape from a row of `apps.accounts.selectors.player_rows`."""
+    return {
+        **simple_player_row_data(request, row),
+        **_player_values(
+            games_played=row["games_played"],
+            games_won=row["games_won"],
+            opponents_met=row["opponents_met"],
+            inviting_to_play=row["inviting_to_play"],
+            auto_pair=row["auto_pair"],
+            rating_deviation=row["rating_deviation"],
+            online=online,
+            last_seen=row["last_seen"],
+        ),
+    }
 
 
 class CurrentUserSerializer(serializers.Serializer):

@@ -5,7 +5,8 @@ from django.db.models import Avg, Count, FloatField, IntegerField, OuterRef, Pre
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from apps.accounts.models import Player, User
+from apps.accounts.models import User
+from apps.accounts.selectors import player_rows
 from apps.core.compiled import CompiledValues
 from apps.core.geo import bounding_box, great_circle_m
 from apps.halls.exceptions import HallNotFound, HallRequired
@@ -130,17 +131,6 @@ _SESSION_FIELDS = (
     "reservation__player_reserving_id",
     "reservation__other_player_id",
 )
-PLAYER_ROW_FIELDS = (
-    "id",
-    "profile_image",
-    "rating",
-    "user_id",
-    "user__username",
-    "user__first_name",
-    "user__last_name",
-    "user__email",
-)
-
 
 # Compiled once per process (apps/core/compiled.py): the ORM built and compiled these three queries on every
 # request, the largest share of this path's CPU. Marker values stand where the parameters go.
@@ -155,20 +145,6 @@ _RUNNING_ROWS = CompiledValues(
     ),
     hall_id=_HALL,
 )
-_PLAYER_ROWS: dict[int, CompiledValues] = {}  # by the number of players asked for
-
-
-def _player_rows(player_ids: list[int]) -> list[dict[str, Any]]:
-    query = _PLAYER_ROWS.get(len(player_ids))
-    if query is None:
-        markers = {f"p{n}": _HALL - 1 - n for n in range(len(player_ids))}
-        query = _PLAYER_ROWS.setdefault(
-            len(player_ids),
-            CompiledValues(
-                lambda **ids: Player.objects.filter(pk__in=list(ids.values())).values(*PLAYER_ROW_FIELDS), **markers
-            ),
-        )
-    return query(**{f"p{n}": player_id for n, player_id in enumerate(player_ids)})
 
 
 # The hall's tables, their running sessions by table id, those sessions' players by id, and what holds a
@@ -214,5 +190,5 @@ def hall_table_rows(*, hall_id: int) -> TableRows:
             if player_id is not None
         }
     )
-    players = {row["id"]: row for row in _player_rows(player_ids)} if player_ids else {}
+    players = {row["id"]: row for row in player_rows(player_ids)}
     return tables, running, players, hall_holds_now(hall_id=int(hall_id))

@@ -3,7 +3,7 @@ from typing import Any
 from django.templatetags.static import static
 from rest_framework import serializers
 
-from apps.accounts.serializers import SimplePlayerSerializer, absolute_media_url, simple_player_values
+from apps.accounts.serializers import SimplePlayerSerializer, absolute_media_url, simple_player_row_data
 from apps.halls.models import HallPhoto, HallRating, PoolHouse, TableKind
 from apps.halls.selectors import TableRows
 from apps.reservations.serializers import ReservationSerializer, booking_values
@@ -158,19 +158,7 @@ class HallPhotoDeleteInputSerializer(serializers.Serializer):
 
 
 def _player_from_row(row: dict[str, Any] | None, request: Any) -> dict[str, Any] | None:
-    if row is None:
-        return None
-    return simple_player_values(
-        request,
-        player_id=row["id"],
-        image=row["profile_image"],
-        rating=row["rating"],
-        user_id=row["user_id"],
-        username=row["user__username"],
-        first_name=row["user__first_name"],
-        last_name=row["user__last_name"],
-        email=row["user__email"],
-    )
+    return None if row is None else simple_player_row_data(request, row)
 
 
 _DATETIME = serializers.DateTimeField()

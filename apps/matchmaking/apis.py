@@ -2,22 +2,27 @@
 
 from typing import Any
 
+from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import generics, status
 from rest_framework import serializers as drf_serializers
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.accounts.exceptions import NoPlayerProfile
 from apps.accounts.models import Player
 from apps.accounts.selectors import player_get, player_get_by_username, player_require, players_online_ids
-from apps.accounts.serializers import PlayerSerializer
+from apps.accounts.serializers import PlayerSerializer, viewer_id
 from apps.core.apis import request_user, validated
+from apps.core.auth import RememberedTokenAuthentication
 from apps.core.throttling import ScopedThrottle
 from apps.matchmaking import selectors, serializers, services
 from apps.matchmaking.exceptions import InvitationNotFound
 from apps.matchmaking.models import Invitation
 from apps.notifications.serializers import UnreadSerializer
+from apps.realtime.presence import presence_online_ids
 
 
 def _me(request: Request) -> Player:
@@ -25,11 +30,15 @@ def _me(request: Request) -> Player:
 
 
 class MatchmakingListApi(APIView):
+    # The token is read without a database lookup of its user: the list reads the player, and whether the
+    # account is active, in its own first query (the lobby's hot path, bench/matchmaking_list.py).
+    authentication_classes = [RememberedTokenAuthentication]
+
     @extend_schema(
         parameters=[serializers.MatchmakingQuerySerializer],
         responses={200: serializers.MatchmakingPlayerSerializer(many=True)},
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> HttpResponse:
         """Players looking for a game, best fit first.
 
         Never me, nobody who denied me within the cooldown, nobody I have an open chat with.
@@ -37,15 +46,19 @@ class MatchmakingListApi(APIView):
         `filter_location=true` keeps those within MATCHMAKING_RADIUS_KM of me.
         """
         query = validated(serializers.MatchmakingQuerySerializer, request.query_params)
-        players = selectors.matchmaking_list(
-            player=_me(request),
+        me = selectors.lobby_me(user_id=viewer_id(request) or 0)
+        if me is None:
+            raise NoPlayerProfile()
+        if not me["user__is_active"]:
+            raise AuthenticationFailed("User is inactive", code="user_inactive")
+        rows = selectors.matchmaking_list(
+            me=me,
             by_rating=query.get("filter") == "rating",
             by_location=query["filter_location"],
             limit=query["limit"],
         )
-        context = {"request": request, "online_ids": players_online_ids(players)}
-        body = serializers.MatchmakingPlayerSerializer(players, many=True, context=context).data
-        return Response(body)
+        online = presence_online_ids(row["id"] for row, _distance in rows)
+        return HttpResponse(serializers.matchmaking_list_json(request, rows, online), content_type="application/json")
 
 
 class PlayerDetailsApi(APIView):

@@ -9,14 +9,15 @@ Fresh enough to say so: every change of who waits is announced to the lobby (app
 push_to_lobby), which bumps a version in Redis; a process rebuilds its index when the version moved and
 its copy is older than LOBBY_INDEX_SECONDS (one second), and at the latest every LOBBY_INDEX_MAX_SECONDS
 (a rating or a position changed without anyone joining or leaving). One query of the waiting players'
-four columns, a covering index scan.
+four columns, a covering index scan. The rows of the players that list pages show are kept with the index
+(`LobbyIndex.rows`), so a player's name, picture or rating on the list is as fresh as the index.
 """
 
 import logging
 import math
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -39,6 +40,9 @@ class LobbyIndex:
     longitudes: np.ndarray  # float64, NaN where unknown
     version: bytes
     built_at: float
+    # The players' rows read for list pages since this index was built (by player id): as fresh as the
+    # index, and dropped with it. Shared by every request of this process: read only.
+    rows: dict[int, dict[str, Any]] = field(default_factory=dict)
 
 
 _index: LobbyIndex | None = None

@@ -1,5 +1,5 @@
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -8,11 +8,14 @@ from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from apps.accounts.models import Player
+from apps.accounts.selectors import player_rows
+from apps.core.compiled import CompiledValues
 from apps.core.geo import distance_m
 from apps.matchmaking import exceptions
 from apps.matchmaking.lobby import lobby_index, ranked_ids
 from apps.matchmaking.models import Invitation, Matchup, Message
-from apps.social.selectors import blocked_either_way_ids, blocks_of
+from apps.social.models import Block
+from apps.social.selectors import blocks_of
 
 MAX_LIST = 200
 
@@ -82,53 +85,103 @@ def matchup_of_member(*, matchup_id: UUID | str, player: Player) -> Matchup:
 
 def rating_window(player: Player) -> float:
     """±points around my rating; it widens with every minute I have been looking for a game."""
+    return _window(inviting_to_play=player.inviting_to_play, looking_since=player.looking_since)
+
+
+def _window(*, inviting_to_play: bool, looking_since: datetime | None) -> float:
     minutes = 0.0
-    if player.inviting_to_play and player.looking_since is not None:
-        minutes = max(0.0, (timezone.now() - player.looking_since).total_seconds() / 60)
+    if inviting_to_play and looking_since is not None:
+        minutes = max(0.0, (timezone.now() - looking_since).total_seconds() / 60)
     widened = settings.MATCHMAKING_RATING_WINDOW + settings.MATCHMAKING_WINDOW_GROWTH_PER_MINUTE * minutes
     return float(min(widened, settings.MATCHMAKING_WINDOW_MAX))
 
 
-def matchmaking_list(*, player: Player, by_rating: bool, by_location: bool, limit: int = 50) -> list[Player]:
-    """Players looking for a game, best fit first: never me, nobody who denied me within the cooldown,
-    nobody I already have an open chat with, nobody I block or who blocks me; rating window and distance
-    are applied to the lobby index.
+# The matchmaking list is the lobby's hot path (bench/matchmaking_list.py): its two queries are compiled
+# once per process (apps/core/compiled.py); marker values stand where the parameters go.
+_USER, _PLAYER, _SINCE = -7_200_001, -7_200_002, datetime(2001, 2, 3, 4, 5, 6, 7, tzinfo=UTC)
+_ME = CompiledValues(
+    lambda user_id: Player.objects.filter(user_id=user_id).values(
+        "id", "rating", "latitude", "longitude", "inviting_to_play", "looking_since", "user__is_active"
+    ),
+    user_id=_USER,
+)
+# Everyone kept off my list, in one query: my open chats' members, who denied me within the cooldown, and
+# the players I block or who block me.
+_KEPT_OFF = CompiledValues(
+    lambda player_id, since: (
+        Matchup.objects.filter(
+            Q(player_inviting_id=player_id, inviting_hidden=False)
+            | Q(player_accepting_id=player_id, accepting_hidden=False)
+        )
+        .order_by()
+        .values_list("player_inviting_id", "player_accepting_id")
+        .union(
+            Invitation.objects.filter(
+                player_inviting_id=player_id, status=Invitation.Status.DENIED, answered_at__gt=since
+            )
+            .order_by()
+            .values_list("player_invited_id", "player_inviting_id"),
+            Block.objects.filter(Q(blocker_id=player_id) | Q(blocked_id=player_id))
+            .order_by()
+            .values_list("blocker_id", "blocked_id"),
+            all=True,
+        )
+    ),
+    constants=(False, Invitation.Status.DENIED),
+    player_id=_PLAYER,
+    since=_SINCE,
+)
+
+
+def lobby_me(*, user_id: int) -> dict[str, Any] | None:
+    """What the matchmaking list needs of the asking user's player (None: the account has no player)."""
+    rows = _ME(user_id=user_id)
+    return rows[0] if rows else None
+
+
+def matchmaking_list(
+    *, me: dict[str, Any], by_rating: bool, by_location: bool, limit: int = 50
+) -> list[tuple[dict[str, Any], float | None]]:
+    """Players looking for a game, best fit first, as (row, distance in metres or None): rows of
+    apps.accounts.selectors.player_rows, shared with other requests (read only). Never me, nobody who
+    denied me within the cooldown, nobody I already have an open chat with, nobody I block or who blocks
+    me, no deactivated account; rating window and distance are applied to the lobby index. `me`:
+    `lobby_me`'s row.
 
     Fit = rating gap / window + distance / radius, lowest first. Two steps keep it fast at 10,000 waiting
     players: rank ids from the process's lobby index (apps/matchmaking/lobby.py; the few excluded ids are
-    read first), then load just the page of players. Each gets `distance` (m).
+    read first, in one query), then take the page's rows from the index's own (reading those it lacks).
     """
-    window = rating_window(player)
-    chats = Matchup.objects.filter(
-        Q(player_inviting=player, inviting_hidden=False) | Q(player_accepting=player, accepting_hidden=False)
-    ).values_list("player_inviting_id", "player_accepting_id")
-    excluded = {player.pk, *(pk for pair in chats for pk in pair)}
-    excluded.update(denied_me_recently_ids(player).values_list("player_invited_id", flat=True))
-    excluded.update(blocked_either_way_ids(player))
-    located = player.latitude is not None and player.longitude is not None
+    window = _window(inviting_to_play=me["inviting_to_play"], looking_since=me["looking_since"])
+    excluded = {me["id"]}
+    for row in _KEPT_OFF(player_id=me["id"], since=denial_cooldown_start()):
+        excluded.update(row.values())
+    latitude, longitude = me["latitude"], me["longitude"]
+    index = lobby_index()
     ranked = ranked_ids(
-        lobby_index(),
-        rating=player.rating,
+        index,
+        rating=me["rating"],
         window=window,
-        latitude=player.latitude,
-        longitude=player.longitude,
+        latitude=latitude,
+        longitude=longitude,
         radius_m=settings.MATCHMAKING_RADIUS_KM * 1000.0,
         by_rating=by_rating,
         by_location=by_location,
         excluded=excluded,
         limit=max(1, min(limit, MAX_LIST)),
     )
-    # Deactivated accounts are dropped from the page (the lobby index does not join users).
-    page = Player.objects.select_related("user").filter(user__is_active=True).in_bulk(ranked)
-    players = [page[pk] for pk in ranked if pk in page]
-    for candidate in players:
-        both = located and candidate.latitude is not None and candidate.longitude is not None
-        candidate.distance = (  # type: ignore[attr-defined]
-            distance_m(player.latitude, player.longitude, candidate.latitude, candidate.longitude)  # type: ignore[arg-type]
-            if both
-            else None
-        )
-    return players
+    missing = [pk for pk in ranked if pk not in index.rows]
+    if missing:
+        index.rows.update((row["id"], row) for row in player_rows(missing))
+    located = latitude is not None and longitude is not None
+    page = []
+    for pk in ranked:
+        card = index.rows.get(pk)
+        if card is None or not card["user__is_active"]:
+            continue  # deactivated accounts are dropped from the page (the index does not join users)
+        both = located and card["latitude"] is not None and card["longitude"] is not None
+        page.append((card, distance_m(latitude, longitude, card["latitude"], card["longitude"]) if both else None))
+    return page
 
 
 def invitations_received(*, player: Player) -> QuerySet[Invitation]:

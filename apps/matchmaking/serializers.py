@@ -1,26 +1,46 @@
+import json
 from typing import Any
 
 from rest_framework import serializers
 
 from apps.accounts.models import Player
-from apps.accounts.serializers import PlayerSerializer, SimplePlayerSerializer, UserSerializer
+from apps.accounts.serializers import PlayerSerializer, SimplePlayerSerializer, UserSerializer, player_row_data
 from apps.core.fields import ObjectIdField
 from apps.matchmaking.models import Invitation, Matchup, Message
 from apps.matchmaking.selectors import matchup_is_read_by
 
 
 class MatchmakingPlayerSerializer(PlayerSerializer):
-    distance = serializers.SerializerMethodField(help_text="Metres from me; null when either of us has no location.")
+    """The shape, for the schema; the data itself is built by `matchmaking_player_data` below."""
+
+    distance = serializers.IntegerField(
+        allow_null=True, help_text="Metres from me; null when either of us has no location."
+    )
 
     class Meta(PlayerSerializer.Meta):
         fields = [*PlayerSerializer.Meta.fields, "distance"]
 
-    def get_distance(self, player: Player) -> int | None:
-        distance = getattr(player, "distance", None)
-        return round(distance) if distance is not None else None
 
-    def to_representation(self, player: Player) -> dict[str, Any]:
-        return {**super().to_representation(player), "distance": self.get_distance(player)}
+def matchmaking_list_json(request: Any, page: list[tuple[dict[str, Any], float | None]], online: set[int]) -> bytes:
+    """The matchmaking list's body (`selectors.matchmaking_list`'s page): a Player shape and `distance` in
+    whole metres per player. The list is the lobby's hot path: each player's JSON, but for `online` and
+    `distance`, is encoded once per host name and kept with their row (`LobbyIndex.rows`, as fresh as the
+    lobby index). Nobody is on their own list, so no row shows its email (the owner's alone)."""
+    origin = request.get_host()
+    parts = []
+    for row, distance in page:
+        kept: dict[str, bytes] = row.setdefault("_json", {})
+        head = kept.get(origin)
+        if head is None:
+            shape = player_row_data(request, row, online=False)
+            del shape["online"]
+            head = kept[origin] = json.dumps(shape, ensure_ascii=False, separators=(",", ":")).encode()[:-1]
+        tail = b',"online":%s,"distance":%s}' % (
+            b"true" if row["id"] in online else b"false",
+            b"null" if distance is None else str(round(distance)).encode(),
+        )
+        parts.append(head + tail)
+    return b"[" + b",".join(parts) + b"]"
 
 
 class ReceivedInvitationSerializer(serializers.ModelSerializer):

@@ -3,13 +3,17 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
+from asgiref.sync import async_to_sync
 from django.db import connections
 from django.utils import timezone
 
+from apps.accounts.serializers import PlayerSerializer
 from apps.core.exceptions import DomainError
+from apps.core.geo import distance_m
 from apps.matchmaking import services
 from apps.matchmaking.models import Invitation, Matchup, Message
 from apps.notifications.models import Notification
+from apps.realtime.presence import presence_connect
 from tests.factories import PlayerFactory
 
 pytestmark = pytest.mark.django_db
@@ -30,6 +34,29 @@ def test_list_never_shows_me_nor_players_not_looking(client_for):
     rows = client_for(me.user).get("/api/filter-ratings/").json()
     assert [row["id"] for row in rows] == [other.id]
     assert rows[0]["user"]["email"] == "" and "online" in rows[0]
+
+
+def test_each_row_is_the_player_shape_with_presence_and_distance_and_no_deactivated_account(client_for, rf):
+    me = _looking(lat=CENTRE[0], lng=CENTRE[1])
+    online = _looking(lat=CENTRE[0] + 0.01, lng=CENTRE[1])
+    away = _looking(rating=1510.0)
+    gone = _looking()
+    gone.user.is_active = False
+    gone.user.save(update_fields=["is_active"])
+    async_to_sync(presence_connect)(player_id=online.pk, channel_name="test-socket-of-online")
+    response = client_for(me.user).get("/api/filter-ratings/")
+    assert response.status_code == 200 and response["Content-Type"] == "application/json"
+    rows = {row["id"]: row for row in response.json()}
+    assert set(rows) == {online.pk, away.pk}
+    assert (rows[online.pk]["online"], rows[away.pk]["online"]) == (True, False)
+    assert rows[online.pk]["distance"] == round(distance_m(*CENTRE, CENTRE[0] + 0.01, CENTRE[1]))
+    assert rows[away.pk]["distance"] is None
+    request = rf.get("/", HTTP_HOST="testserver")
+    request.user = me.user
+    for player in (online, away):
+        player.refresh_from_db()
+        shape = PlayerSerializer(player, context={"request": request, "online_ids": {online.pk}}).data
+        assert {key: value for key, value in rows[player.pk].items() if key != "distance"} == shape
 
 
 def test_rating_window_filters_and_widens_with_waiting(client_for):
