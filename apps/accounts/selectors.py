@@ -1,4 +1,5 @@
 from collections.abc import Iterable
+from typing import Any
 
 from django.db.models import QuerySet
 
@@ -31,6 +32,11 @@ def player_get_by_username(username: object) -> Player:
     if player is None:
         raise PlayerNotFound()
     return player
+
+
+def player_named(data: dict[str, Any]) -> Player:
+    """The player an input names: by id as `player` or, failing that, by `username` (PLAYER_NOT_FOUND)."""
+    return player_get(player_id=data["player"]) if data.get("player") else player_get_by_username(data.get("username"))
 
 
 def players_online_ids(players: Iterable[Player | None]) -> set[int]:

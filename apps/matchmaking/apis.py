@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts.models import Player
-from apps.accounts.selectors import player_get, player_get_by_username, player_require, players_online_ids
+from apps.accounts.selectors import player_named, player_require, players_online_ids
 from apps.accounts.serializers import PlayerSerializer
 from apps.core.apis import request_user, validated
 from apps.core.throttling import ScopedThrottle
@@ -85,10 +85,7 @@ class InvitationsApi(APIView):
         same.
         """
         data = validated(serializers.InviteInputSerializer, request.data)
-        invitee = (
-            player_get(player_id=data["player"]) if data.get("player") else player_get_by_username(data["username"])
-        )
-        invitation = services.invitation_send(inviter=_me(request), invitee=invitee)
+        invitation = services.invitation_send(inviter=_me(request), invitee=player_named(data))
         return Response(serializers.SentInvitationSerializer(invitation).data, status=status.HTTP_201_CREATED)
 
 
