@@ -109,8 +109,31 @@ def user_activate(*, uid: str, token: str) -> User:
         raise ActivationLinkInvalid() from exc
     if user.is_active or not activation_token_generator.check_token(user, token):
         raise ActivationLinkInvalid()
+    # The link was mailed to this address (its token is bound to it): using it proves the address.
     user.is_active = True
-    user.save(update_fields=["is_active"])
+    user.email_verified = True
+    user.save(update_fields=["is_active", "email_verified"])
+    return user
+
+
+@transaction.atomic
+def user_email_set(*, user: User, email: str) -> User:
+    """Give the account another address. A new address is unproven (reminders stop mailing it until it is
+    verified again) and the live codes, mailed to the old one, die. The same address in another case
+    changes nothing else."""
+    email = email.strip().lower()
+    if User.objects.filter(email__iexact=email).exclude(pk=user.pk).exists():
+        raise EmailTaken()
+    stored = User.objects.select_for_update().filter(pk=user.pk).values_list("email", flat=True).first() or ""
+    user.email = email
+    if stored.lower() != email:
+        user.email_verified = False
+        VerificationCode.objects.filter(user=user, consumed_at__isnull=True).update(consumed_at=timezone.now())
+    try:
+        with transaction.atomic():
+            user.save(update_fields=["email", "email_verified"])
+    except IntegrityError as exc:
+        raise EmailTaken() from exc
     return user
 
 
@@ -224,6 +247,8 @@ def verification_code_verify(*, code: str, email: str | None = None, user: User 
             record.key_hash = _hash_secret(key)
             record.key_expires_at = now + timedelta(minutes=settings.PASSWORD_KEY_TTL_MINUTES)
             record.save(update_fields=["verified_at", "key_hash", "key_expires_at"])
+            # The code was mailed to the current address (a change of address retires live codes).
+            User.objects.filter(pk=user.pk).update(email_verified=True)
     if not accepted:
         raise InvalidCode()
     return key
@@ -267,13 +292,14 @@ def user_google_sign_in(*, id_token: str) -> User:
 
     A new account has no usable password; the player can set one later with an emailed code.
     """
-    identity = google_identity_verify(id_token=id_token)
+    identity = google_identity_verify(id_token=id_token)  # only a token whose email_verified is true passes
     user = User.objects.filter(email__iexact=identity.email).first()
     if user is not None:
-        if not user.is_active:
+        if not (user.is_active and user.email_verified):
             # Google has verified the address, which is what activation proves.
             user.is_active = True
-            user.save(update_fields=["is_active"])
+            user.email_verified = True
+            user.save(update_fields=["is_active", "email_verified"])
         return user
     user = User(
         username=_free_username(identity.email.split("@")[0]),
@@ -281,6 +307,7 @@ def user_google_sign_in(*, id_token: str) -> User:
         first_name=identity.given_name,
         last_name=identity.family_name,
         is_active=True,
+        email_verified=True,
     )
     user.set_unusable_password()
     user.save()
