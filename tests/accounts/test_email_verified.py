@@ -34,9 +34,9 @@ def test_the_activation_link_proves_the_address(api, register):  # noqa: F811
 
 def test_without_activation_the_address_stays_unproven_until_a_mailed_code_is_used(
     api,
-    register,
-    send_code,
-    settings,  # noqa: F811
+    register,  # noqa: F811
+    send_code,  # noqa: F811
+    settings,
 ):
     settings.ACCOUNT_ACTIVATION_REQUIRED = False
     register()
