@@ -31,6 +31,7 @@ from apps.accounts.models import Player, User, VerificationCode
 from apps.accounts.selectors import active_user_by_email
 from apps.core.images import image_normalize
 from apps.core.redis import async_redis_client, redis_client
+from apps.notifications.services import devices_forget
 
 WS_TICKET_PREFIX = "ws-ticket:"
 
@@ -165,8 +166,12 @@ def user_set_username(*, user: User, current_password: str, new_username: str) -
 
 @transaction.atomic
 def user_delete(*, user: User, password: str) -> None:
-    """Delete the account; the player and everything that belongs only to it go with it (cascade)."""
+    """Delete the account; the player and everything that belongs only to it go with it (cascade). Its
+    phones' SNS endpoints are deleted after commit (through the outbox), so nothing is pushed to them again."""
     _check_current_password(user, password)
+    player = Player.objects.filter(user=user).first()
+    if player is not None:
+        devices_forget(player=player)
     user.delete()
 
 
