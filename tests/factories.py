@@ -24,6 +24,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     first_name = "Ada"
     last_name = "Lovelace"
     is_active = True
+    email_verified = True  # an activated account: its link proved the address
     password = factory.django.Password(PASSWORD)
 
 

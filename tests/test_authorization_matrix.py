@@ -538,6 +538,30 @@ def _board_shown(world: World, frames: list[dict]) -> bool:
     return any(frame.get("protocol") == "board_snapshot" for frame in frames)
 
 
+def _friend_request_to_x(world: World, frames: list[dict]) -> bool:
+    return FriendRequest.objects.filter(recipient_id=world.ids["X"]).exists()
+
+
+def _friends_with_p(world: World, frames: list[dict]) -> bool:
+    return Friendship.objects.filter(player_id=world.ids["O"], friend_id=world.ids["P"]).exists()
+
+
+def _request_gone_unanswered(world: World, frames: list[dict]) -> bool:
+    return not FriendRequest.objects.filter(pk=world.ids["FR"]).exists() and not _friends_with_p(world, frames)
+
+
+def _friendship_with_x_ended(world: World, frames: list[dict]) -> bool:
+    return not Friendship.objects.filter(player_id=world.ids["O"], friend_id=world.ids["X"]).exists()
+
+
+def _p_blocked(world: World, frames: list[dict]) -> bool:
+    return Block.objects.filter(blocked_id=world.ids["P"]).exists()
+
+
+def _z_unblocked(world: World, frames: list[dict]) -> bool:
+    return not Block.objects.filter(blocked_id=world.ids["Z"]).exists()
+
+
 SOCKET = [
     (
         "hall board",
@@ -609,6 +633,50 @@ SOCKET = [
         _offer_declined,
         {"owner", "staff_here"},
     ),
+    # Asking X: O is X's friend already, X cannot ask themselves; anybody else may.
+    (
+        "friend request send",
+        "write",
+        {"action": "friend", "protocol": "request", "player": "{X}"},
+        _friend_request_to_x,
+        {"opponent", "staff_here", "staff_elsewhere"},
+    ),
+    (
+        "friend request accept",
+        "write",
+        {"action": "friend", "protocol": "accept", "request_id": "{FR}"},
+        _friends_with_p,
+        {"owner"},
+    ),
+    (
+        "friend request decline",
+        "delete",
+        {"action": "friend", "protocol": "decline", "request_id": "{FR}"},
+        _request_gone_unanswered,
+        {"owner"},
+    ),
+    (
+        "friend request withdrawal",
+        "delete",
+        {"action": "friend", "protocol": "cancel", "request_id": "{FR}"},
+        _request_gone_unanswered,
+        {"opponent"},
+    ),
+    (
+        "friend remove",
+        "delete",
+        {"action": "friend", "protocol": "remove", "player_id": "{X}"},
+        _friendship_with_x_ended,
+        {"owner"},
+    ),
+    (
+        "block",
+        "write",
+        {"action": "block", "protocol": "add", "player": "{P}"},
+        _p_blocked,
+        {"owner", "other", "staff_here", "staff_elsewhere"},
+    ),
+    ("unblock", "delete", {"action": "block", "protocol": "remove", "player_id": "{Z}"}, _z_unblocked, {"owner"}),
 ]
 
 

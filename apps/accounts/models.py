@@ -17,6 +17,11 @@ def _profile_image_path(instance: "Player", filename: str) -> str:
 
 class User(AbstractUser):
     email = models.EmailField("email address", unique=True)
+    email_verified = models.BooleanField(
+        default=False,
+        help_text="The address is proven: the emailed activation link or a code mailed to it was used, or Google "
+        "vouched for it at sign-in. Cleared whenever the address changes (services.user_email_set).",
+    )
 
     def __str__(self) -> str:
         return self.username

@@ -78,6 +78,11 @@ def player_get_by_username(username: object) -> Player:
     return player
 
 
+def player_named(data: dict[str, Any]) -> Player:
+    """The player an input names: by id as `player` or, failing that, by `username` (PLAYER_NOT_FOUND)."""
+    return player_get(player_id=data["player"]) if data.get("player") else player_get_by_username(data.get("username"))
+
+
 def players_online_ids(players: Iterable[Player | None]) -> set[int]:
     """Which of these players have a socket open (one Redis round trip); the `online_ids` that player
     shapes read from their serializer context."""

@@ -31,6 +31,7 @@ from apps.accounts.models import Player, User, VerificationCode
 from apps.accounts.selectors import active_user_by_email
 from apps.core.images import image_normalize
 from apps.core.redis import async_redis_client, redis_client
+from apps.notifications.services import devices_forget
 
 WS_TICKET_PREFIX = "ws-ticket:"
 
@@ -109,8 +110,31 @@ def user_activate(*, uid: str, token: str) -> User:
         raise ActivationLinkInvalid() from exc
     if user.is_active or not activation_token_generator.check_token(user, token):
         raise ActivationLinkInvalid()
+    # The link was mailed to this address (its token is bound to it): using it proves the address.
     user.is_active = True
-    user.save(update_fields=["is_active"])
+    user.email_verified = True
+    user.save(update_fields=["is_active", "email_verified"])
+    return user
+
+
+@transaction.atomic
+def user_email_set(*, user: User, email: str) -> User:
+    """Give the account another address. A new address is unproven (reminders stop mailing it until it is
+    verified again) and the live codes, mailed to the old one, die. The same address in another case
+    changes nothing else."""
+    email = email.strip().lower()
+    if User.objects.filter(email__iexact=email).exclude(pk=user.pk).exists():
+        raise EmailTaken()
+    stored = User.objects.select_for_update().filter(pk=user.pk).values_list("email", flat=True).first() or ""
+    user.email = email
+    if stored.lower() != email:
+        user.email_verified = False
+        VerificationCode.objects.filter(user=user, consumed_at__isnull=True).update(consumed_at=timezone.now())
+    try:
+        with transaction.atomic():
+            user.save(update_fields=["email", "email_verified"])
+    except IntegrityError as exc:
+        raise EmailTaken() from exc
     return user
 
 
@@ -142,8 +166,12 @@ def user_set_username(*, user: User, current_password: str, new_username: str) -
 
 @transaction.atomic
 def user_delete(*, user: User, password: str) -> None:
-    """Delete the account; the player and everything that belongs only to it go with it (cascade)."""
+    """Delete the account; the player and everything that belongs only to it go with it (cascade). Its
+    phones' SNS endpoints are deleted after commit (through the outbox), so nothing is pushed to them again."""
     _check_current_password(user, password)
+    player = Player.objects.filter(user=user).first()
+    if player is not None:
+        devices_forget(player=player)
     user.delete()
 
 
@@ -224,6 +252,8 @@ def verification_code_verify(*, code: str, email: str | None = None, user: User 
             record.key_hash = _hash_secret(key)
             record.key_expires_at = now + timedelta(minutes=settings.PASSWORD_KEY_TTL_MINUTES)
             record.save(update_fields=["verified_at", "key_hash", "key_expires_at"])
+            # The code was mailed to the current address (a change of address retires live codes).
+            User.objects.filter(pk=user.pk).update(email_verified=True)
     if not accepted:
         raise InvalidCode()
     return key
@@ -267,13 +297,14 @@ def user_google_sign_in(*, id_token: str) -> User:
 
     A new account has no usable password; the player can set one later with an emailed code.
     """
-    identity = google_identity_verify(id_token=id_token)
+    identity = google_identity_verify(id_token=id_token)  # only a token whose email_verified is true passes
     user = User.objects.filter(email__iexact=identity.email).first()
     if user is not None:
-        if not user.is_active:
+        if not (user.is_active and user.email_verified):
             # Google has verified the address, which is what activation proves.
             user.is_active = True
-            user.save(update_fields=["is_active"])
+            user.email_verified = True
+            user.save(update_fields=["is_active", "email_verified"])
         return user
     user = User(
         username=_free_username(identity.email.split("@")[0]),
@@ -281,6 +312,7 @@ def user_google_sign_in(*, id_token: str) -> User:
         first_name=identity.given_name,
         last_name=identity.family_name,
         is_active=True,
+        email_verified=True,
     )
     user.set_unusable_password()
     user.save()

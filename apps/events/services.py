@@ -4,8 +4,8 @@
 `outbox_publish_pending` sends pending rows: to the SNS topic (with the `eventType` attribute the SQS
 filter policies use) when `SNS_TOPIC_ARN` is set, otherwise to the same cleanup code locally through
 Celery, honouring the denial cooldown as the SQS delivery delay does. Events no Lambda takes (IN_APP_TASKS:
-mobile pushes) go to their Celery task either way. A failed send leaves the row pending with exponential
-backoff: the player's action never waits for or fails on SNS.
+mobile pushes, deleting mobile endpoints) go to their Celery task either way. A failed send leaves the row
+pending with exponential backoff: the player's action never waits for or fails on SNS.
 """
 
 import json
@@ -28,7 +28,10 @@ logger = logging.getLogger(__name__)
 MAX_BACKOFF_SECONDS = 300
 # Events handled inside Django whatever SNS_TOPIC_ARN says: event type -> the Celery task (by name) that
 # takes the payload.
-IN_APP_TASKS = {"MobilePush": "apps.notifications.tasks.push_deliver_task"}
+IN_APP_TASKS = {
+    "MobilePush": "apps.notifications.tasks.push_deliver_task",
+    "MobileEndpointsDelete": "apps.notifications.tasks.push_endpoints_delete_task",
+}
 
 
 def event_publish(event_type: str, payload: dict[str, Any], *, delay_seconds: int = 0) -> OutboxEvent:

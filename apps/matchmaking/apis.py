@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from apps.accounts.exceptions import NoPlayerProfile
 from apps.accounts.models import Player
-from apps.accounts.selectors import player_get, player_get_by_username, player_require, players_online_ids
+from apps.accounts.selectors import player_named, player_require, players_online_ids
 from apps.accounts.serializers import PlayerSerializer, viewer_id
 from apps.core.apis import request_user, validated
 from apps.core.auth import RememberedTokenAuthentication
@@ -98,10 +98,7 @@ class InvitationsApi(APIView):
         same.
         """
         data = validated(serializers.InviteInputSerializer, request.data)
-        invitee = (
-            player_get(player_id=data["player"]) if data.get("player") else player_get_by_username(data["username"])
-        )
-        invitation = services.invitation_send(inviter=_me(request), invitee=invitee)
+        invitation = services.invitation_send(inviter=_me(request), invitee=player_named(data))
         return Response(serializers.SentInvitationSerializer(invitation).data, status=status.HTTP_201_CREATED)
 
 

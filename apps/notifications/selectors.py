@@ -88,6 +88,6 @@ def reminders_due(*, now: datetime, until: datetime) -> list[tuple[int, datetime
 
 
 def email_verified(user: User) -> bool:
-    """Whether the address was proven: the account is active and activation by the emailed link (or a
-    Google sign-in, which proves it too) is required to become active."""
-    return bool(user.email) and user.is_active and settings.ACCOUNT_ACTIVATION_REQUIRED
+    """Whether we may mail the account: it is active and its current address is proven (User.email_verified:
+    the activation link, a code mailed to it, or Google's word at sign-in)."""
+    return bool(user.email) and user.is_active and user.email_verified

@@ -22,11 +22,7 @@ from apps.accounts.models import Player
 from apps.core.exceptions import NotFound
 from apps.events.services import event_publish
 from apps.halls.models import validate_time_zone
-from apps.notifications import (
-    emails,
-    exceptions,
-    tasks,  # a module import: the tasks call these services (README, "Cycles")
-)
+from apps.notifications import emails, exceptions
 from apps.notifications.mobile_push import (
     EndpointGone,
     MobilePushPort,
@@ -43,6 +39,7 @@ from apps.reservations.selectors import reservation_players
 
 logger = logging.getLogger(__name__)
 MOBILE_PUSH_EVENT = "MobilePush"
+ENDPOINTS_DELETE_EVENT = "MobileEndpointsDelete"
 # A task may fire a hair before its ETA (clocks of broker, worker and database differ slightly).
 REMINDER_TOLERANCE = timedelta(seconds=1)
 _TOKEN_FORMS = {
@@ -122,8 +119,25 @@ def _device_delete(device: Device) -> None:
     """Forget a device; its SNS endpoint is deleted after commit."""
     arn = device.endpoint_arn
     device.delete()
-    if arn:
-        transaction.on_commit(lambda: tasks.push_endpoint_delete_task.delay(arn))
+    _endpoints_delete_later([arn])
+
+
+def _endpoints_delete_later(endpoint_arns: list[str]) -> None:
+    """Delete these SNS endpoints after commit: an outbox event written with the change, so a rolled-back
+    change deletes nothing and a process that dies right after commit still has them deleted."""
+    arns = [arn for arn in endpoint_arns if arn]
+    if arns:
+        event_publish(ENDPOINTS_DELETE_EVENT, {"endpoint_arns": arns})
+
+
+@transaction.atomic
+def devices_forget(*, player: Player) -> int:
+    """Forget every device of a player whose account is going (accounts.services.user_delete): the rows now,
+    their SNS endpoints after commit. Returns how many devices there were."""
+    devices = list(Device.objects.select_for_update().filter(player=player))
+    Device.objects.filter(pk__in=[device.pk for device in devices]).delete()
+    _endpoints_delete_later([device.endpoint_arn for device in devices])
+    return len(devices)
 
 
 @transaction.atomic
@@ -236,9 +250,12 @@ def _push_to_device(port: MobilePushPort, notification: Notification, device: De
     return True
 
 
-def push_endpoint_delete(*, endpoint_arn: str) -> None:
-    port = mobile_push_port()
-    port.endpoint_delete(endpoint_arn=endpoint_arn)
+def push_endpoints_delete(*, endpoint_arns: list[str], port: MobilePushPort | None = None) -> None:
+    """Delete SNS endpoints of forgotten devices (the outbox's MobileEndpointsDelete event). SNS deletes an
+    endpoint that is gone already without complaint, so a retried event is harmless."""
+    port = port or mobile_push_port()
+    for endpoint_arn in endpoint_arns:
+        port.endpoint_delete(endpoint_arn=endpoint_arn)
 
 
 # --- Reminders ------------------------------------------------------------------------------------

@@ -14,8 +14,9 @@ def push_deliver_task(payload: dict[str, Any]) -> int:
 
 
 @shared_task(acks_late=True, ignore_result=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
-def push_endpoint_delete_task(endpoint_arn: str) -> None:
-    services.push_endpoint_delete(endpoint_arn=endpoint_arn)
+def push_endpoints_delete_task(payload: dict[str, Any]) -> None:
+    """The outbox's MobileEndpointsDelete event: delete the SNS endpoints of forgotten devices."""
+    services.push_endpoints_delete(endpoint_arns=[str(arn) for arn in payload["endpoint_arns"]])
 
 
 @shared_task(acks_late=True, ignore_result=True)

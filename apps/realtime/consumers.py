@@ -28,6 +28,7 @@ from apps.realtime.auth import CLOSE_TOO_MANY_FRAMES, CLOSE_TRY_AGAIN_LATER, CLO
 from apps.realtime.presence import presence_connect, presence_disconnect
 from apps.realtime.push import LOBBY_GROUP, hall_group, hall_queue_group, tournament_group, user_group
 from apps.realtime.walkup_socket import frame_id, frame_input
+from apps.social import sockets as social_sockets
 from apps.tournaments import sockets as tournament_sockets
 from apps.walkup import services as walkup
 from apps.walkup.serializers import JoinInputSerializer
@@ -78,6 +79,13 @@ ACTIONS = (
     Action("tournament", "check_in", frozenset({"tournament_id"}), "_on_tournament_check_in"),
     Action("tournament", "report", frozenset({"tournament_id", "match_id"}), "_on_match_report"),
     Action("tournament", "rack", frozenset({"tournament_id", "match_id"}), "_on_match_rack"),
+    Action("friend", "request", frozenset(), "_on_friend_request"),
+    Action("friend", "accept", frozenset(), "_on_friend_accept"),
+    Action("friend", "decline", frozenset(), "_on_friend_decline"),
+    Action("friend", "cancel", frozenset(), "_on_friend_cancel"),
+    Action("friend", "remove", frozenset(), "_on_friend_remove"),
+    Action("block", "add", frozenset(), "_on_block"),
+    Action("block", "remove", frozenset(), "_on_unblock"),
 )
 
 
@@ -330,6 +338,35 @@ class BaseConsumer(AsyncJsonWebsocketConsumer):
     async def _on_match_rack(self, content: dict[str, Any]) -> None:
         """Live score: a rack for `player` (`delta` -1 takes one back)."""
         await database_sync_to_async(tournament_sockets.rack)(content=content, user=await _user_of(self.user_id))
+
+    async def _on_friend_request(self, content: dict[str, Any]) -> None:
+        """Ask `player` (an id) or `username` to be friends, as `POST /api/friend-requests/`."""
+        await self._answer(social_sockets.request_send, content=content, request=self.scope_request)
+
+    async def _on_friend_accept(self, content: dict[str, Any]) -> None:
+        request_id = frame_id(content.get("request_id"), "request_id")
+        await self._answer(social_sockets.request_accept, request_id=request_id, request=self.scope_request)
+
+    async def _on_friend_decline(self, content: dict[str, Any]) -> None:
+        await self._answer(social_sockets.request_decline, request_id=frame_id(content.get("request_id"), "request_id"))
+
+    async def _on_friend_cancel(self, content: dict[str, Any]) -> None:
+        await self._answer(social_sockets.request_cancel, request_id=frame_id(content.get("request_id"), "request_id"))
+
+    async def _on_friend_remove(self, content: dict[str, Any]) -> None:
+        await self._answer(social_sockets.friend_remove, friend_id=frame_id(content.get("player_id"), "player_id"))
+
+    async def _on_block(self, content: dict[str, Any]) -> None:
+        """Block `player` (an id) or `username`, as `POST /api/blocks/`."""
+        await self._answer(social_sockets.block, content=content, request=self.scope_request)
+
+    async def _on_unblock(self, content: dict[str, Any]) -> None:
+        await self._answer(social_sockets.unblock, player_id=frame_id(content.get("player_id"), "player_id"))
+
+    async def _answer(self, action: Any, **arguments: Any) -> None:
+        """Run `action` in a thread for the socket's player and send this socket the frame it answers with."""
+        frame = await database_sync_to_async(action)(player=self._require_player(), **arguments)
+        await self.send_json(frame)
 
     def absolute_url(self, location: str) -> str:
         return self.scope_request.build_absolute_uri(location)

@@ -189,6 +189,37 @@ def friend_accepted(friend: "Player") -> Frame:
     }
 
 
+def friend_request_sent(request: dict[str, Any]) -> Frame:
+    """The answer to my socket's friend request: `request` in the FriendRequest shape (`accepted` true when
+    it accepted theirs, and we are friends)."""
+    return {"protocol": "friend_request_sent", "request": request}
+
+
+def friend_added(friend: dict[str, Any]) -> Frame:
+    """The answer to my socket's accepting a friend request: the new friend in the Friend shape."""
+    return {"protocol": "friend_added", "friend": friend}
+
+
+def friend_request_closed(request_id: int, *, how: str) -> Frame:
+    """The answer to my socket's declining (`how` "declined") or withdrawing ("cancelled") a request."""
+    return {"protocol": "friend_request_closed", "request_id": request_id, "how": how}
+
+
+def friend_removed(player_id: int) -> Frame:
+    """The answer to my socket's removing a friend."""
+    return {"protocol": "friend_removed", "player_id": player_id}
+
+
+def player_blocked(blocked: dict[str, Any]) -> Frame:
+    """The answer to my socket's blocking a player: the Blocked shape."""
+    return {"protocol": "player_blocked", "blocked": blocked}
+
+
+def player_unblocked(player_id: int) -> Frame:
+    """The answer to my socket's unblocking a player."""
+    return {"protocol": "player_unblocked", "player_id": player_id}
+
+
 def table_offered(offer: "Offer", entry: "QueueEntry") -> Frame:
     """To the party's player: a table is theirs if they confirm in time (`until`: play ends by then)."""
     return {

@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts.models import Player
-from apps.accounts.selectors import player_get, player_get_by_username, player_require
+from apps.accounts.selectors import player_named, player_require
 from apps.core.apis import request_user, validated
 from apps.core.throttling import ScopedThrottle
 from apps.matchmaking import services as matchmaking
@@ -22,13 +22,7 @@ def _me(request: Request) -> Player:
 
 
 def _named_player(request: Request) -> Player:
-    data = validated(serializers.PlayerInputSerializer, request.data)
-    return player_get(player_id=data["player"]) if data.get("player") else player_get_by_username(data["username"])
-
-
-def _friend_body(request: Request, me: Player, friend_id: int) -> dict[str, Any]:
-    (friendship,) = selectors.friends_of(player=me, friend_ids=[friend_id])
-    return dict(serializers.FriendSerializer(friendship, context={"request": request}).data)
+    return player_named(validated(serializers.PlayerInputSerializer, request.data))
 
 
 class FriendsApi(APIView):
@@ -52,7 +46,7 @@ class FriendApi(APIView):
         friendship = services.friend_update(
             player=me, friend_id=player_id, notify_when_looking=data["notify_when_looking"]
         )
-        return Response(_friend_body(request, me, friendship.friend_id))
+        return Response(serializers.friend_data(player=me, friend_id=friendship.friend_id, request=request))
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, player_id: str) -> Response:
@@ -123,7 +117,8 @@ class FriendRequestAcceptApi(APIView):
         """
         me = _me(request)
         friendship = services.friend_request_accept(player=me, request_id=request_id)
-        return Response(_friend_body(request, me, friendship.friend_id), status=status.HTTP_201_CREATED)
+        body = serializers.friend_data(player=me, friend_id=friendship.friend_id, request=request)
+        return Response(body, status=status.HTTP_201_CREATED)
 
 
 class FriendRequestDeclineApi(APIView):

@@ -2,9 +2,11 @@ from typing import Any
 
 from rest_framework import serializers
 
+from apps.accounts.models import Player
 from apps.accounts.serializers import SimplePlayerSerializer
 from apps.core.fields import ObjectIdField
 from apps.social.models import Block, FriendRequest, Friendship
+from apps.social.selectors import friends_of
 
 
 class HallPlaceSerializer(serializers.Serializer):
@@ -34,6 +36,12 @@ class FriendSerializer(serializers.ModelSerializer):
         extra_kwargs = {
             "notify_when_looking": {"help_text": "Whether I get an FLK notification when they start looking."}
         }
+
+
+def friend_data(*, player: Player, friend_id: int, request: Any) -> dict[str, Any]:
+    """The Friend shape of one of my friends, with their presence as the list shows it."""
+    (friendship,) = friends_of(player=player, friend_ids=[friend_id])
+    return dict(FriendSerializer(friendship, context={"request": request}).data)
 
 
 class FriendUpdateInputSerializer(serializers.Serializer):

@@ -240,7 +240,13 @@ def estate(moto_url) -> Estate:  # noqa: F811
     stacks = {
         "network": {"EstateName": ESTATE},
         "data": {"EstateName": ESTATE, "ReadReplica": "enabled"},
-        "app": {"EstateName": ESTATE, "DomainName": "strikem.example.com", "CertificateArn": certificate},
+        "app": {
+            "EstateName": ESTATE,
+            "DomainName": "strikem.example.com",
+            "CertificateArn": certificate,
+            "FcmPlatformApplication": "GCM/strikem-fcm",
+            "ApnsPlatformApplication": "APNS/strikem-apns",
+        },
         "edge": {"EstateName": ESTATE, "HostedZoneId": zone["HostedZone"]["Id"].split("/")[-1]},
         "observability": {"EstateName": ESTATE},
     }
@@ -490,6 +496,59 @@ def test_instances_boot_with_agents_and_the_env_file_and_a_role_limited_to_the_a
     shipped = {entry["log_group_name"] for entry in agent["logs"]["logs_collected"]["files"]["collect_list"]}
     log_groups = {group["logGroupName"] for group in estate.client("logs").describe_log_groups()["logGroups"]}
     assert shipped <= log_groups
+
+
+def _role_statements(estate) -> dict[str, dict[str, Any]]:
+    role = estate.exports()[f"{ESTATE}:InstanceRoleName"]
+    policy = estate.client("iam").get_role_policy(RoleName=role, PolicyName="app")["PolicyDocument"]
+    if isinstance(policy, str):  # moto hands back a template's inline policy as Python's repr of it
+        policy = ast.literal_eval(policy)
+    return {item["Sid"]: item for item in policy["Statement"]}
+
+
+def test_the_role_may_push_only_through_the_named_platform_applications_and_the_app_is_told_them(estate):
+    account = estate.client("sts").get_caller_identity()["Account"]
+    prefix = f"arn:aws:sns:{REGION}:{account}"
+    statements = _role_statements(estate)
+    create = statements["MobilePushEndpointsCreate"]
+    assert (create["Effect"], create["Action"]) == ("Allow", "sns:CreatePlatformEndpoint")
+    assert create["Resource"] == [f"{prefix}:app/GCM/strikem-fcm", f"{prefix}:app/APNS/strikem-apns"]
+    endpoints = statements["MobilePushEndpoints"]
+    assert set(endpoints["Action"]) == {
+        "sns:GetEndpointAttributes",
+        "sns:SetEndpointAttributes",
+        "sns:DeleteEndpoint",
+        "sns:Publish",
+    }
+    # Only the endpoints of these two applications: a topic, another application or another account is out.
+    assert endpoints["Resource"] == [f"{prefix}:endpoint/GCM/strikem-fcm/*", f"{prefix}:endpoint/APNS/strikem-apns/*"]
+    sns_actions = {
+        action
+        for item in statements.values()
+        for action in ([item["Action"]] if isinstance(item["Action"], str) else item["Action"])
+        if action.startswith("sns:")
+    }
+    assert sns_actions == {"sns:Publish"} | set(endpoints["Action"]) | {"sns:CreatePlatformEndpoint"}
+    assert statements["PublishDomainEvents"]["Resource"].endswith(":strikem-domain-events")
+
+    value = estate.client("ssm").get_parameter(Name=f"/{ESTATE}/env/SNS_PLATFORM_APPLICATION_ARNS")["Parameter"]
+    applications = dict(pair.split("=", 1) for pair in value["Value"].split(","))  # as env.dict reads it
+    assert applications == {"FCM": f"{prefix}:app/GCM/strikem-fcm", "APNS": f"{prefix}:app/APNS/strikem-apns"}
+
+
+def test_without_platform_applications_the_role_gets_no_push_rights_and_the_app_no_arns():
+    """The other side of the HasMobilePush condition (the estate above is deployed with both applications)."""
+    app = layer("app")
+    parameters = app["Parameters"]
+    assert parameters["FcmPlatformApplication"]["Default"] == parameters["ApnsPlatformApplication"]["Default"] == ""
+    assert app["Resources"]["PlatformApplicationsParameter"]["Condition"] == "HasMobilePush"
+    statements = app["Resources"]["InstanceRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+    conditional = {item["Fn::If"][1]["Sid"]: item["Fn::If"] for item in statements if "Fn::If" in item}
+    assert set(conditional) == {"MobilePushEndpointsCreate", "MobilePushEndpoints"}
+    for condition, _statement, otherwise in conditional.values():
+        assert (condition, otherwise) == ("HasMobilePush", {"Ref": "AWS::NoValue"})
+    unconditional = [item for item in statements if "Fn::If" not in item]
+    assert not any("sns:CreatePlatformEndpoint" in json.dumps(item) for item in unconditional)
 
 
 def test_database_is_multi_az_encrypted_backed_up_and_protected_with_a_replica(estate):

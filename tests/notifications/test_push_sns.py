@@ -1,7 +1,8 @@
 """Mobile pushes against moto's SNS server, which speaks the platform-application API: a platform
 application per platform, an endpoint per device, the platform's payload, a disabled endpoint removed,
 nothing while a socket is open, in quiet hours or for a muted kind; and the whole way from a REST
-invitation through the outbox and a real Celery worker to the endpoint, after commit only, once."""
+invitation through the outbox and a real Celery worker to the endpoint, after commit only, once. A device
+forgotten (logout, account deletion) has its endpoint deleted at SNS the same way, after commit."""
 
 import json
 import secrets
@@ -22,14 +23,16 @@ from django.db import transaction
 from rest_framework.test import APIClient
 
 from apps.accounts.services import ws_ticket_issue
+from apps.events.models import OutboxEvent
 from apps.events.services import outbox_publish_pending
 from apps.matchmaking import services as matchmaking
 from apps.notifications import mobile_push, services
 from apps.notifications.models import Device, Notification, PushDelivery, PushSettings
 from apps.notifications.services import notification_send
+from apps.notifications.tasks import push_endpoints_delete_task
 from strikem.asgi import application
 from tests.conftest import bearer
-from tests.factories import PlayerFactory
+from tests.factories import PASSWORD, PlayerFactory
 from tests.lambdas import test_aws_flow
 from tests.processes import celery_worker
 
@@ -223,3 +226,72 @@ def test_from_a_rest_invitation_through_the_outbox_and_a_worker_to_the_phone_onc
     endpoint = Device.objects.get(player=invitee).endpoint_arn
     messages = _messages(sns, endpoint)
     assert [message["default"] for message in messages] == [note.body]
+
+
+# --- Forgetting devices: their endpoints leave SNS after commit -------------------------------------------
+
+
+def _with_endpoints(*devices: tuple[str, str]):
+    """A player whose devices have their SNS endpoints (made by a first push)."""
+    player = _player_with(*devices)
+    note = notification_send(recipient=player, type=Notification.Type.INVITED, body="hello")
+    assert services.push_deliver(notification_id=note.pk) == len(devices)
+    return player, list(Device.objects.filter(player=player).values_list("endpoint_arn", flat=True))
+
+
+def _endpoint_exists(sns, endpoint_arn: str) -> bool:
+    try:
+        sns.client.get_endpoint_attributes(EndpointArn=endpoint_arn)
+    except ClientError as error:
+        assert error.response["Error"]["Code"] == "NotFound"
+        return False
+    return True
+
+
+def test_deleting_an_account_deletes_its_endpoints_after_commit_only(sns, tokens):
+    player, arns = _with_endpoints(("FCM", tokens.fcm), ("APNS", tokens.apns))
+    _witness, (kept,) = _with_endpoints(("APNS", secrets.token_hex(32)))
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=bearer(player.user))
+
+    refused = client.post("/users/delete-user/", {"password": "not-the-password"})
+    assert (refused.status_code, refused.json()["error"]) == (400, "WRONG_PASSWORD")
+    assert not OutboxEvent.objects.filter(event_type=services.ENDPOINTS_DELETE_EVENT).exists()
+    assert Device.objects.filter(player=player).count() == 2
+
+    assert client.post("/users/delete-user/", {"password": PASSWORD}).status_code == 204
+    assert not Device.objects.filter(endpoint_arn__in=arns).exists()
+    (event,) = OutboxEvent.objects.filter(event_type=services.ENDPOINTS_DELETE_EVENT)
+    assert sorted(event.payload["endpoint_arns"]) == sorted(arns)
+    assert all(_endpoint_exists(sns, arn) for arn in arns)  # nothing reaches SNS inside the transaction
+
+    push_endpoints_delete_task(event.payload)  # what the worker runs for the event
+    assert not any(_endpoint_exists(sns, arn) for arn in arns)
+    assert _endpoint_exists(sns, kept)
+    push_endpoints_delete_task(event.payload)  # a redelivered event is harmless
+
+
+@pytest.mark.e2e
+def test_logout_and_account_deletion_take_the_endpoints_off_sns_through_the_outbox_and_a_worker(sns, tokens):
+    player, _arns = _with_endpoints(("FCM", tokens.fcm), ("APNS", tokens.apns))
+    _witness, (kept,) = _with_endpoints(("APNS", secrets.token_hex(32)))
+    android, iphone = (
+        Device.objects.get(player=player, platform="FCM"),
+        Device.objects.get(player=player, platform="APNS"),
+    )
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=bearer(player.user))
+    worker_env = {
+        **CREDENTIALS,
+        "SNS_PLATFORM_APPLICATION_ARNS": f"FCM={sns.fcm},APNS={sns.apns}",
+        "AWS_ENDPOINT_URL": sns.url,
+        "AWS_REGION": REGION,
+    }
+    with celery_worker(name="celery-worker-endpoints", env=worker_env):
+        assert client.delete(f"/api/devices/{android.pk}/").status_code == 204  # the app logs out on the phone
+        assert _until(lambda: not _endpoint_exists(sns, android.endpoint_arn)), "the logout left its endpoint"
+        assert _endpoint_exists(sns, iphone.endpoint_arn)
+        assert client.post("/users/delete-user/", {"password": PASSWORD}).status_code == 204
+        assert _until(lambda: not _endpoint_exists(sns, iphone.endpoint_arn)), "the deletion left an endpoint"
+    assert _endpoint_exists(sns, kept)
+    assert not OutboxEvent.objects.filter(sent_at__isnull=True).exists()

@@ -54,9 +54,10 @@ def test_both_players_are_reminded_once_with_an_email_each(django_capture_on_com
 
 
 @pytest.mark.django_db
-def test_no_email_without_a_verified_address(django_capture_on_commit_callbacks):
+@pytest.mark.parametrize("unproven", [{"email": ""}, {"email_verified": False}], ids=["no-address", "unverified"])
+def test_no_email_without_a_verified_address(django_capture_on_commit_callbacks, unproven):
     opponent = PlayerFactory()
-    User.objects.filter(pk=opponent.user_id).update(email="")
+    User.objects.filter(pk=opponent.user_id).update(**unproven)
     reservation = _booked(60, opponent=opponent)
     with (
         time_machine.travel(timezone.now() + timedelta(minutes=45), tick=False),
