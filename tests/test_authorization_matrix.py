@@ -95,7 +95,11 @@ def _walkup_world(hall, owner, staff_here) -> dict[str, Any]:
         open_entry=entry,
         open_table=table,
     )
-    return {"Q": entry.pk, "QD": desk.pk, "OF": offer.pk, "soon_q": quote_plus(at(2).isoformat())}
+    walk_in = book_directly(TableFactory(hall=hall, number=6), start=now - timedelta(minutes=5), seconds=3600)
+    seated = QueueEntry.objects.create(
+        hall=hall, name="Seated", joined_at=now, status=QueueEntry.Status.SEATED, reservation=walk_in
+    )
+    return {"Q": entry.pk, "QD": desk.pk, "QS": seated.pk, "OF": offer.pk, "soon_q": quote_plus(at(2).isoformat())}
 
 
 def _world() -> World:
@@ -439,6 +443,18 @@ REST = [
     ("queue entry", "read", "get", "/api/queue/{Q}/", None, _only({"owner": 200, "staff_here": 200}, 404)),
     ("queue entry", "delete", "delete", "/api/queue/{Q}/", None, _only({"owner": 204, "staff_here": 204}, 404)),
     ("queue seating", "write", "post", "/api/queue/{QD}/seat/", {"table_id": 5}, _only({"staff_here": 200}, 404)),
+    # Table 1 is free (its booking is tomorrow); table 5 is offered to O, so it is not "the first free".
+    ("queue seating first free", "write", "post", "/api/queue/{QD}/seat/", {}, _only({"staff_here": 200}, 404)),
+    ("queue more time", "write", "post", "/api/queue/{QS}/extend/", {"minutes": 15}, _only({"staff_here": 200}, 404)),
+    # O's party still waits: the rule answers to those who see it.
+    (
+        "queue more time",
+        "write",
+        "post",
+        "/api/queue/{Q}/extend/",
+        {"minutes": 15},
+        _only({"owner": 409, "staff_here": 409}, 404),
+    ),
     # O is playing now (table 2, and the tournament's match): confirming reaches the booking rule.
     ("table offer", "write", "post", "/api/offers/{OF}/confirm/", None, _only({"owner": 409, "staff_here": 409}, 404)),
     ("table offer", "delete", "post", "/api/offers/{OF}/decline/", None, _only({"owner": 200, "staff_here": 200}, 404)),
@@ -524,6 +540,18 @@ def _queue_shown(world: World, frames: list[dict]) -> bool:
 
 def _offer_declined(world: World, frames: list[dict]) -> bool:
     return Offer.objects.get(pk=world.ids["OF"]).status == Offer.Status.DECLINED
+
+
+def _desk_party_added(world: World, frames: list[dict]) -> bool:
+    return QueueEntry.objects.filter(name="By socket").exists()
+
+
+def _desk_party_seated(world: World, frames: list[dict]) -> bool:
+    return QueueEntry.objects.get(pk=world.ids["QD"]).status == QueueEntry.Status.SEATED
+
+
+def _more_time_given(world: World, frames: list[dict]) -> bool:
+    return QueueEntry.objects.select_related("reservation").get(pk=world.ids["QS"]).reservation.duration == 75
 
 
 def _tournament_shown(world: World, frames: list[dict]) -> bool:
@@ -624,6 +652,27 @@ SOCKET = [
         "read",
         {"action": "walkup", "protocol": "watch", "hall": "{H_slug}"},
         _queue_shown,
+        {"staff_here"},
+    ),
+    (
+        "queue desk add",
+        "write",
+        {"action": "walkup", "protocol": "add", "hall": "{H_slug}", "name": "By socket", "party_size": 2},
+        _desk_party_added,
+        {"staff_here"},
+    ),
+    (
+        "queue seat",
+        "write",
+        {"action": "walkup", "protocol": "seat", "entry_id": "{QD}", "table_id": 5},
+        _desk_party_seated,
+        {"staff_here"},
+    ),
+    (
+        "queue more time",
+        "write",
+        {"action": "walkup", "protocol": "extend", "entry_id": "{QS}", "minutes": 15},
+        _more_time_given,
         {"staff_here"},
     ),
     (

@@ -10,7 +10,7 @@ from apps.accounts.selectors import player_rows
 from apps.core.compiled import CompiledValues
 from apps.core.geo import bounding_box, great_circle_m
 from apps.halls.exceptions import HallNotFound, HallRequired
-from apps.halls.models import HallPhoto, HallRating, HallStaff, PoolHouse, PoolTable
+from apps.halls.models import HallPhoto, HallRating, HallStaff, PoolHouse, PoolTable, TableKind
 from apps.reservations.models import GameSession, Reservation
 
 
@@ -81,6 +81,12 @@ def hall_ratings(*, hall: PoolHouse, stars: int | None = None) -> QuerySet[HallR
 
 def hall_photos(*, hall: PoolHouse) -> QuerySet[HallPhoto]:
     return HallPhoto.objects.filter(hall=hall).order_by("id")
+
+
+def hall_table_kinds(*, hall_id: int) -> list[tuple[str, str]]:
+    """(value, label) of the kinds of table the hall has, in the kinds' own order."""
+    present = set(PoolTable.objects.filter(hall_id=hall_id).values_list("kind", flat=True).distinct())
+    return [(value, label) for value, label in TableKind.choices if value in present]
 
 
 def hall_ids_staffed_by(user: User) -> list[int]:

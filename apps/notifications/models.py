@@ -22,6 +22,7 @@ class Notification(models.Model):
         RESULT_REPORTED = "GRP", "Result to confirm"
         GAME_SOON = "GSN", "Game starting soon"
         TABLE_READY = "TRD", "Table ready"
+        QUEUE_CLOSED = "QCL", "The hall closed before a table was free"
         MATCH_CALLED = "TMC", "Match called"
         TOURNAMENT = "TRN", "Tournament news"
         FRIEND_REQUEST = "FRQ", "Friend request"

@@ -31,7 +31,12 @@ from apps.realtime.walkup_socket import frame_id, frame_input
 from apps.social import sockets as social_sockets
 from apps.tournaments import sockets as tournament_sockets
 from apps.walkup import services as walkup
-from apps.walkup.serializers import JoinInputSerializer
+from apps.walkup.serializers import (
+    DeskPartyInputSerializer,
+    ExtendInputSerializer,
+    JoinInputSerializer,
+    SeatInputSerializer,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +80,9 @@ ACTIONS = (
     Action("walkup", "confirm", frozenset(), "_on_offer_confirm"),
     Action("walkup", "decline", frozenset(), "_on_offer_decline"),
     Action("walkup", "watch", frozenset(), "_on_watch_queue"),
+    Action("walkup", "add", frozenset(), "_on_queue_add"),
+    Action("walkup", "seat", frozenset(), "_on_queue_seat"),
+    Action("walkup", "extend", frozenset(), "_on_queue_extend"),
     Action("tournament", "watch", frozenset({"tournament_id"}), "_on_watch_tournament"),
     Action("tournament", "check_in", frozenset({"tournament_id"}), "_on_tournament_check_in"),
     Action("tournament", "report", frozenset({"tournament_id", "match_id"}), "_on_match_report"),
@@ -316,6 +324,30 @@ class BaseConsumer(AsyncJsonWebsocketConsumer):
         )
         await self._watch(hall_queue_group(hall_id))
         await self.send_json(frame)
+
+    async def _on_queue_add(self, content: dict[str, Any]) -> None:
+        """Staff add a party at the desk to the queue of the hall whose slug is `hall`."""
+        data = frame_input(DeskPartyInputSerializer, content)
+        await database_sync_to_async(walkup_socket.desk_add)(
+            slug=content.get("hall"), user=await _user_of(self.user_id), data=data
+        )
+
+    async def _on_queue_seat(self, content: dict[str, Any]) -> None:
+        """Staff seat a waiting party (`entry_id`) on table `table_id` (its number), or the first free one."""
+        entry_id = frame_id(content.get("entry_id"), "entry_id")
+        data = frame_input(SeatInputSerializer, {"table_id": content.get("table_id")})
+        await database_sync_to_async(walkup.entry_seat)(
+            entry_id=entry_id, table_number=data["table_id"], user=await _user_of(self.user_id)
+        )
+
+    async def _on_queue_extend(self, content: dict[str, Any]) -> None:
+        """More time (`minutes`) for my party seated from the queue (`entry_id`); a `queue_extended` answers."""
+        entry_id = frame_id(content.get("entry_id"), "entry_id")
+        data = frame_input(ExtendInputSerializer, {"minutes": content.get("minutes")})
+        extension = await database_sync_to_async(walkup.entry_extend)(
+            entry_id=entry_id, minutes=data["minutes"], user=await _user_of(self.user_id)
+        )
+        await self.send_json(frames.queue_extended(extension))
 
     async def _on_watch_tournament(self, content: dict[str, Any]) -> None:
         """A tournament (`tournament_id`): a `tournament_snapshot` now, then every `tournament_update`. The

@@ -9,7 +9,7 @@ fields in PICTURE_FIELDS absolute with the host the socket was opened on, as RES
 from typing import TYPE_CHECKING, Any
 
 from apps.reservations.serializers import reservation_data
-from apps.walkup.serializers import entry_data, offer_data, tables_freeing_data, waitlist_data
+from apps.walkup.serializers import entry_data, extension_data, offer_data, tables_freeing_data, waitlist_data
 
 if TYPE_CHECKING:  # rows only; this module runs no query
     from apps.accounts.models import Player
@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # rows only; this module runs no query
     from apps.social.models import FriendRequest
     from apps.walkup.models import Offer, QueueEntry
     from apps.walkup.selectors import EntryView, QueueView
+    from apps.walkup.services import Extension
 
 Frame = dict[str, Any]
 
@@ -233,6 +234,11 @@ def table_offered(offer: "Offer", entry: "QueueEntry") -> Frame:
 def queue_status(entry: "QueueEntry", view: "EntryView | None") -> Frame:
     """To a waiting party's player when the queue changes: their place, wait and offer (or how it ended)."""
     return {"protocol": "queue_status", "entry": entry_data(entry, view)}
+
+
+def queue_extended(extension: "Extension") -> Frame:
+    """To the socket that asked for more time for a seated party: the REST Extension shape."""
+    return {"protocol": "queue_extended", "extension": extension_data(extension)}
 
 
 def walkup_queue(view: "QueueView") -> Frame:

@@ -10,7 +10,7 @@ from apps.accounts.models import User
 from apps.accounts.services import ws_ticket_issue
 from apps.core.exceptions import DomainError
 from apps.halls.models import PoolHouse
-from apps.halls.selectors import hall_get
+from apps.halls.selectors import hall_get, hall_table_kinds
 from apps.halls.services import hall_staff_require
 from apps.tournaments.selectors import hall_tournaments_now
 
@@ -34,7 +34,8 @@ def _my_hall(request: HttpRequest, hall_id: str) -> tuple[User, PoolHouse]:
 def staff_board(request: HttpRequest, hall_id: str) -> HttpResponse:
     _user, hall = _my_hall(request, hall_id)
     tournaments = hall_tournaments_now(hall_id=hall.pk)
-    return render(request, "realtime/board.html", {"hall": hall, "tournaments": tournaments})
+    kinds = hall_table_kinds(hall_id=hall.pk)
+    return render(request, "realtime/board.html", {"hall": hall, "tournaments": tournaments, "kinds": kinds})
 
 
 @staff_member_required

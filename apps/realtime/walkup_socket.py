@@ -56,6 +56,18 @@ def queue_join(*, slug: Any, player: Player, data: dict[str, Any]) -> QueueEntry
     )
 
 
+def desk_add(*, slug: Any, user: User, data: dict[str, Any]) -> QueueEntry:
+    """Staff add a party standing at the desk (the fields of `POST /api/poolhouses/{id}/queue/staff/`)."""
+    return walkup.queue_add_at_desk(
+        hall=_hall(slug),
+        user=user,
+        name=data["name"],
+        party_size=data["party_size"],
+        table_kind=data["table_kind"],
+        minutes=data["minutes"],
+    )
+
+
 def staff_queue(*, slug: Any, user: User) -> tuple[int, Frame]:
     """The hall's queue as its staff see it (NOT_HALL_STAFF for anybody else)."""
     hall = _hall(slug)

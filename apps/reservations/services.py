@@ -206,6 +206,50 @@ def reservation_create(
 
 
 @transaction.atomic
+def reservation_extend(*, reservation_id: int, minutes: int) -> Reservation:
+    """More time for a booking not yet over: its end moves `minutes` later, by the same rules as any booking
+    (the hall's steps and longest game, the table in service, opening hours, so never past closing; the
+    table free until then plus the hall's tidy-up time before the next booking; its players free). The
+    caller says who may ask. The table row is locked first, then the booking, then its players, as a
+    booking locks them. The game is priced at its end like any (the price list in force at its start). After
+    commit: the finish moves to the new end and the hall's board shows it (a `now_busy` with the new end)."""
+    table_id = Reservation.objects.filter(pk=reservation_id).values_list("table_id", flat=True).first()
+    if table_id is None:
+        raise exceptions.ReservationNotFound()
+    table = PoolTable.objects.select_for_update().select_related("hall").get(pk=table_id)
+    reservation = (
+        Reservation.objects.select_for_update().select_related("player_reserving__user").get(pk=reservation_id)
+    )
+    session = GameSession.objects.filter(reservation=reservation).first()
+    now = timezone.now()
+    if (
+        reservation.status != Reservation.Status.BOOKED
+        or reservation.end_time <= now
+        or (session is not None and session.ended_at is not None)
+    ):
+        raise exceptions.ReservationOver("This game is over; it cannot be extended.")
+    if minutes < 1:
+        raise exceptions.BadDuration("Ask for at least one step of the hall's booking time.")
+    total = reservation.duration + minutes
+    end = reservation.end_time + timedelta(minutes=minutes)
+    _check_table_rules(table, reservation.start_time, end, total)
+    _check_table_free(table, reservation.end_time, end, resumed=reservation)
+    _check_players_free(reservation_players(reservation), reservation.end_time, end)
+    reservation.duration, reservation.end_time = total, end
+    reservation.save(update_fields=["duration", "end_time"])
+    if session is not None:
+        session.reservation = reservation
+        frame, hall_id = frames.table_busy(session), table.hall_id
+
+        def announce() -> None:
+            push_to_hall_board(hall_id, frame)
+            tasks.schedule_finish_if_due(session)
+
+        transaction.on_commit(announce)
+    return reservation
+
+
+@transaction.atomic
 def hold_release(*, hold_id: int) -> Reservation | None:
     """An event is over before its hours: its hold ends now (or is cancelled if it has not begun), and the
     table is free again for bookings and the walk-up queue. None: there was nothing left of it to release."""

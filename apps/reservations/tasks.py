@@ -50,14 +50,20 @@ def schedule_if_due(reservation: Reservation) -> None:
         _queue_once("start", reservation.pk, reservation.start_time)
 
 
+def schedule_finish_if_due(session: GameSession) -> None:
+    """After a game starts, or its booking is extended: queue its finish at the booked end if that falls
+    inside the horizon (a finish queued for an earlier end finds it not due and does nothing)."""
+    horizon = timedelta(seconds=settings.SESSIONS_SCHEDULE_HORIZON_SECONDS)
+    end = session.reservation.end_time
+    if end <= timezone.now() + horizon:
+        _queue_once("finish", session.pk, end)
+
+
 @shared_task(acks_late=True, ignore_result=True)
 def session_start_task(reservation_id: int) -> None:
     session = services.session_start(reservation_id=reservation_id)
     if session is not None:
-        horizon = timedelta(seconds=settings.SESSIONS_SCHEDULE_HORIZON_SECONDS)
-        end = session.reservation.end_time
-        if end <= timezone.now() + horizon:
-            _queue_once("finish", session.pk, end)
+        schedule_finish_if_due(session)
 
 
 @shared_task(acks_late=True, ignore_result=True)

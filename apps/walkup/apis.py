@@ -142,3 +142,16 @@ class OfferDeclineApi(APIView):
         """
         entry = services.offer_decline(offer_id=int(offer_id), user=request_user(request))
         return Response(_entry_body(entry))
+
+
+class QueueEntryExtendApi(APIView):
+    @extend_schema(request=serializers.ExtendInputSerializer, responses={200: serializers.ExtensionSerializer})
+    def post(self, request: Request, entry_id: str) -> Response:
+        """More time for a party seated from the queue (its player, or the hall's staff).
+
+        Granted through the booking service up to the table's next booking (less the hall's tidy-up time)
+        and closing time, in the hall's steps; priced by the hall's price list like any booking.
+        """
+        data = validated(serializers.ExtendInputSerializer, request.data)
+        extension = services.entry_extend(entry_id=int(entry_id), minutes=data["minutes"], user=request_user(request))
+        return Response(serializers.extension_data(extension))

@@ -50,3 +50,14 @@ class OfferAnswered(WalkupError):
     code = "OFFER_NOT_PENDING"
     status_code = status.HTTP_409_CONFLICT
     default_detail = "This offer has already been answered or withdrawn."
+
+
+class NoFreeTable(WalkupError):
+    code = "NO_FREE_TABLE"
+    status_code = status.HTTP_409_CONFLICT
+
+
+class EntryNotSeated(WalkupError):
+    code = "QUEUE_ENTRY_NOT_SEATED"
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "Only a party seated from the queue can ask for more time."

@@ -29,6 +29,7 @@ class QueueEntry(models.Model):
         LEFT = "left", "Left"
         NO_SHOW = "no_show", "Did not answer an offer"
         REMOVED = "removed", "Removed by staff"
+        CLOSED = "closed", "Still waiting when the hall closed"
 
     hall = models.ForeignKey("halls.PoolHouse", on_delete=models.CASCADE, related_name="queue_entries")
     player = models.ForeignKey(

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 
 from apps.accounts.models import User
+from apps.halls.hours import closing_time, opening_window
 from apps.halls.models import PoolHouse, PoolTable
 from apps.halls.selectors import user_is_hall_staff
 from apps.reservations.models import GameSession, Reservation
@@ -97,8 +98,8 @@ class TableState:
 
     `ready_at`: when play could start on it if its running game (if any) ends at its booked end, after the
     hall's tidy-up time. `offerable`: free (or being tidied) and with room for the shortest game before its
-    next booking; `until`: when play must end for that booking (minus the tidy-up time), or None when the
-    next booking is further than the hall's longest game.
+    next booking and closing time; `until`: when play must end for that booking (minus the tidy-up time) or
+    because the hall closes, or None when both are further than the hall's longest game.
     """
 
     table: PoolTable
@@ -122,6 +123,7 @@ def _walk_in_reservations(reservation_ids: list[int]) -> set[int]:
 def table_states(*, hall: PoolHouse, now: datetime) -> list[TableState]:
     """Every table in service of the hall, as the queue sees it (four short queries)."""
     buffer = timedelta(minutes=hall.cleaning_buffer_minutes)
+    closes = closing_time(hall, now)  # no game runs past it; `now` itself while the hall is closed
     tables = list(PoolTable.objects.filter(hall=hall, out_of_service=False).order_by("number"))
     live = list(
         Reservation.objects.filter(
@@ -168,6 +170,8 @@ def table_states(*, hall: PoolHouse, now: datetime) -> list[TableState]:
         )
         next_start = bookings[0][0] if bookings else None
         window_end = next_start - buffer if next_start is not None else None
+        if closes is not None and (window_end is None or closes < window_end):
+            window_end = closes
         busy = busy_end is not None
         fits = window_end is None or window_end - ready_at >= timedelta(minutes=hall.min_booking_minutes)
         limited = window_end is not None and window_end < ready_at + timedelta(minutes=hall.max_booking_minutes)
@@ -346,3 +350,19 @@ def queue_view(*, hall: PoolHouse, now: datetime) -> QueueView:
         key=lambda item: (item.ready_at, item.table.number),
     )
     return QueueView(hall=hall, now=now, entries=views, tables_freeing=freeing)
+
+
+def queue_day_started(*, hall: PoolHouse, now: datetime) -> datetime:
+    """When the hall's day began: its latest opening at or before `now`, in its own zone (an evening that
+    runs past midnight is still that evening's day)."""
+    local_day = now.astimezone(ZoneInfo(hall.time_zone)).date()
+    openings = [opening_window(hall, local_day - timedelta(days=back))[0] for back in (0, 1)]
+    return max(opens for opens in openings if opens <= now)
+
+
+def queue_of_today(*, halls: QuerySet[PoolHouse], now: datetime) -> Q:
+    """The entries that joined since each hall's day began (`queue_day_started`), for the admin's list."""
+    today = Q(pk__in=[])
+    for hall in halls:
+        today |= Q(hall_id=hall.pk, joined_at__gte=queue_day_started(hall=hall, now=now))
+    return today

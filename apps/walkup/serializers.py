@@ -2,14 +2,18 @@
 the serializer classes describe them for the schema and validate input."""
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rest_framework import serializers
 
 from apps.halls.models import TableKind
+from apps.pricing.serializers import QuoteSerializer, quote_data
 from apps.walkup.estimate import Wait
 from apps.walkup.models import Offer, QueueEntry
 from apps.walkup.selectors import EntryView, QueueView
+
+if TYPE_CHECKING:  # the service's result; serializers import no service
+    from apps.walkup.services import Extension
 
 _DATETIME = serializers.DateTimeField()
 _KINDS = [("", "any"), *TableKind.choices]
@@ -59,6 +63,18 @@ def entry_data(entry: QueueEntry, view: EntryView | None) -> dict[str, Any]:
         "wait": wait_data(view.wait) if view is not None else None,
         "offer": offer_data(view.offer) if view is not None else None,
         "reservation": entry.reservation_id,
+    }
+
+
+def extension_data(extension: "Extension") -> dict[str, Any]:
+    """The Extension shape: the seated party, its booking's new end and what the game now costs."""
+    return {
+        "entry": entry_data(extension.entry, None),
+        "reservation": extension.reservation.pk,
+        "end_time": _time(extension.reservation.end_time),
+        "added_minutes": extension.added_minutes,
+        "quote": quote_data(extension.quote),
+        "added_cost": f"{extension.added_cost:.2f}",
     }
 
 
@@ -192,4 +208,30 @@ class DeskPartyInputSerializer(JoinInputSerializer):
 
 
 class SeatInputSerializer(serializers.Serializer):
-    table_id = serializers.IntegerField(min_value=1, help_text="Number of the table inside the hall.")
+    table_id = serializers.IntegerField(
+        min_value=1,
+        max_value=32767,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Number of the table inside the hall; absent or null: the first free table that fits the party.",
+    )
+
+
+class ExtendInputSerializer(serializers.Serializer):
+    minutes = serializers.IntegerField(
+        min_value=1, max_value=24 * 60, help_text="Minutes to add, in the hall's booking steps (15 by default)."
+    )
+
+
+class ExtensionSerializer(serializers.Serializer):
+    """The Extension shape (built by `extension_data`)."""
+
+    entry = QueueEntrySerializer(help_text="The seated party.")
+    reservation = serializers.IntegerField(help_text="The walk-in booking's id.")
+    end_time = serializers.DateTimeField(help_text="When the game now ends.")
+    added_minutes = serializers.IntegerField(help_text="The minutes just added.")
+    quote = QuoteSerializer(help_text="The whole game's price at its new length, as it will be charged if played out.")
+    added_cost = serializers.DecimalField(
+        max_digits=10, decimal_places=2, help_text="What the added time adds to the game's price."
+    )

@@ -16,7 +16,9 @@ every waiting party.
 import logging
 from collections.abc import Iterable
 from contextlib import suppress
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -30,10 +32,12 @@ from apps.halls.models import PoolHouse, PoolTable
 from apps.halls.services import hall_staff_require
 from apps.notifications.models import Notification
 from apps.notifications.services import notification_send
+from apps.pricing.selectors import Quote, price_on_table
 from apps.realtime import frames
 from apps.realtime.push import push_to_hall_queue, push_to_user, push_to_waitlist
 from apps.reservations import services as reservations  # a module import: reservations tell the queue (README)
 from apps.reservations.exceptions import ReservationError, TableAlreadyBooked, TableNotFound
+from apps.reservations.models import Reservation
 from apps.walkup import (
     exceptions,
     selectors,
@@ -223,6 +227,21 @@ def _fits(entry: QueueEntry, state: selectors.TableState) -> bool:
     return not entry.table_kind or state.table.kind == entry.table_kind
 
 
+def _best_table(entry: QueueEntry, fitting: list[selectors.TableState], wanted: dict[str, int]) -> selectors.TableState:
+    """Of the free tables that fit the party: a whole table before one limited by a booking (or closing), the
+    longest such slot first; a party with no preference leaves the kinds the parties behind it ask for to
+    them; then the lowest number."""
+    return min(
+        fitting,
+        key=lambda s: (
+            s.until is not None,
+            -(s.until - s.ready_at).total_seconds() if s.until is not None else 0,
+            wanted.get(s.table.kind, 0) if not entry.table_kind else 0,
+            s.table.number,
+        ),
+    )
+
+
 def _dispatch(hall: PoolHouse, now: datetime) -> list[Offer]:
     """Offer every table that is free (or being tidied) and not yet offered to the first waiting party that
     fits it. Runs under the queue lock."""
@@ -248,17 +267,7 @@ def _dispatch(hall: PoolHouse, now: datetime) -> list[Offer]:
         ]
         if not fitting:
             continue
-        # A whole table before one limited by a booking; a party with no preference leaves the kinds the
-        # parties behind it ask for to them; then the lowest number.
-        state = min(
-            fitting,
-            key=lambda s: (
-                s.until is not None,
-                -(s.until - s.ready_at).total_seconds() if s.until is not None else 0,
-                wanted.get(s.table.kind, 0) if not entry.table_kind else 0,
-                s.table.number,
-            ),
-        )
+        state = _best_table(entry, fitting, wanted)
         tables.remove(state)
         if entry.table_kind:
             wanted[entry.table_kind] -= 1
@@ -421,23 +430,46 @@ def offer_expire(*, offer_id: int) -> Offer | None:
     return offer
 
 
-def entry_seat(*, entry_id: int, table_number: int, user: User) -> QueueEntry:
-    """Staff seat a waiting party by hand on a table of their choice: a walk-in from when the table is tidied.
-    A pending offer of that table to another party is withdrawn (that party keeps its place), and the party's
+def _first_free_table(entry: QueueEntry, states: list[selectors.TableState]) -> PoolTable:
+    """The table "seat on the first free table" takes: the one offered to the party, else the best free one
+    that fits it and is not offered to another party (NO_FREE_TABLE when there is none)."""
+    offers = selectors.pending_offers(hall_id=entry.hall_id)
+    own = offers.get(entry.pk)
+    taken = {offer.table_id for entry_id, offer in offers.items() if entry_id != entry.pk}
+    fitting = [state for state in states if state.offerable and _fits(entry, state) and state.table.pk not in taken]
+    if own is not None and any(state.table.pk == own.table_id for state in fitting):
+        return own.table
+    if not fitting:
+        kind = f"{entry.table_kind.replace('_', ' ')} " if entry.table_kind else ""
+        raise exceptions.NoFreeTable(
+            f"No {kind}table is free for {entry.name} now (or none with room for a game before a booking or "
+            "closing); choose a table or wait for one to free."
+        )
+    return _best_table(entry, fitting, {}).table
+
+
+def entry_seat(*, entry_id: int, table_number: int | None, user: User) -> QueueEntry:
+    """Staff seat a waiting party by hand: a walk-in from when the table is tidied, on the table of their
+    choice, or with `table_number` None on the first free table that fits it (`_first_free_table`). A
+    pending offer of that table to another party is withdrawn (that party keeps its place), and the party's
     own pending offer of another table passes on."""
     found = selectors.queue_entry_get(entry_id=entry_id, user=user)
     hall_staff_require(user=user, hall=found.hall)
-    table = PoolTable.objects.filter(hall_id=found.hall_id, number=table_number).first()
-    if table is None:
-        raise TableNotFound(f"{found.hall.title} has no table {table_number}.")
+    chosen = None
+    if table_number is not None:
+        chosen = PoolTable.objects.filter(hall_id=found.hall_id, number=table_number).first()
+        if chosen is None:
+            raise TableNotFound(f"{found.hall.title} has no table {table_number}.")
     with transaction.atomic():
         now = timezone.now()
         _lock_queue(found.hall_id)
         entry = _locked_entry(found.pk)
+        states = selectors.table_states(hall=entry.hall, now=now)
+        table = chosen if chosen is not None else _first_free_table(entry, states)
         stale = Offer.objects.select_for_update().filter(Q(open_entry=entry) | Q(open_table=table))
         for offer in stale:
             _close_offer(offer, Offer.Status.WITHDRAWN, now)
-        state = next((s for s in selectors.table_states(hall=entry.hall, now=now) if s.table.pk == table.pk), None)
+        state = next((s for s in states if s.table.pk == table.pk), None)
         # A busy table (or one out of service) is refused by the booking service with its reason.
         start = max(now, state.ready_at) if state is not None and not state.busy else now
         until = state.until if state is not None else None
@@ -447,14 +479,85 @@ def entry_seat(*, entry_id: int, table_number: int, user: User) -> QueueEntry:
     return entry
 
 
+@dataclass(frozen=True)
+class Extension:
+    """A seated party's game made longer: its entry and booking, the minutes added, the price of the whole
+    game at its new length (`quote`) and what the added time adds to it (`added_cost`)."""
+
+    entry: QueueEntry
+    reservation: Reservation
+    added_minutes: int
+    quote: Quote
+    added_cost: Decimal
+
+
+def entry_extend(*, entry_id: int, minutes: int, user: User) -> Extension:
+    """A party seated from the queue asks for more time (its player, or the hall's staff for a desk party):
+    granted through the booking service (`reservation_extend`: up to the next booking less the tidy-up
+    time, and closing time), priced by the price list like any booking. Refused with the booking's codes,
+    or QUEUE_ENTRY_NOT_SEATED for a party the queue has not seated."""
+    entry = selectors.queue_entry_get(entry_id=entry_id, user=user)
+    if entry.status != QueueEntry.Status.SEATED or entry.reservation_id is None:
+        raise exceptions.EntryNotSeated()
+    reservation = reservations.reservation_extend(reservation_id=entry.reservation_id, minutes=minutes)
+    table, player, start = reservation.table, reservation.player_reserving, reservation.start_time
+    quote = price_on_table(table=table, start=start, end=reservation.end_time, player=player)
+    earlier_end = reservation.end_time - timedelta(minutes=minutes)
+    earlier = price_on_table(table=table, start=start, end=earlier_end, player=player)
+    _announce(entry.hall_id)  # the table frees later: the waits move
+    return Extension(
+        entry=entry,
+        reservation=reservation,
+        added_minutes=minutes,
+        quote=quote,
+        added_cost=quote.total - earlier.total,
+    )
+
+
+def _hall_closed_for(entry: QueueEntry, now: datetime) -> None:
+    """The hall closed with the party still waiting: it leaves the queue, told by a stored notification."""
+    offer = _pending_offer_of(entry)
+    if offer is not None:
+        _close_offer(offer, Offer.Status.WITHDRAWN, now)
+    _end_waiting(entry, QueueEntry.Status.CLOSED, now)
+    if entry.player is not None:
+        notification_send(
+            recipient=entry.player,
+            type=Notification.Type.QUEUE_CLOSED,
+            body=f"{entry.hall.title} has closed before a table was free for you; the queue is cleared.",
+            extra=str(entry.pk),
+            sent_by=None,
+        )
+
+
+def queue_close(*, hall_id: int) -> list[QueueEntry]:
+    """Clear the queue of a hall that has closed (its opening hours in its own zone, across midnight too):
+    every party still waiting leaves it (`closed`), its offer withdrawn, each player told by a stored
+    `QCL` notification. A no-op while the hall is open. The sweep calls this for every hall with a queue."""
+    with transaction.atomic():
+        now = timezone.now()
+        hall = PoolHouse.objects.get(pk=hall_id)
+        if within_opening_hours(hall, now, now):
+            return []
+        _lock_queue(hall_id)
+        cleared = [_locked_entry(entry.pk) for entry in selectors.waiting_entries(hall_id=hall_id)]
+        for entry in cleared:
+            _hall_closed_for(entry, now)
+        if cleared:
+            _announce(hall_id, also=[entry.pk for entry in cleared])
+    return cleared
+
+
 def queue_sweep() -> dict[str, int]:
-    """Backs up the exact-time tasks and keeps the estimates fresh: lapse the overdue offers, offer free
-    tables (one freed while no worker ran, or back in service), and push every queue again."""
+    """Backs up the exact-time tasks and keeps the estimates fresh: lapse the overdue offers, clear the queues
+    of halls that have closed, offer free tables (one freed while no worker ran, or back in service), and
+    push every queue again."""
     now = timezone.now()
-    report = {"expired": 0, "offered": 0, "announced": 0}
+    report = {"expired": 0, "closed": 0, "offered": 0, "announced": 0}
     for offer_id in selectors.overdue_offers(now=now):
         report["expired"] += offer_expire(offer_id=offer_id) is not None
     for hall_id in selectors.halls_with_queues():
+        report["closed"] += len(queue_close(hall_id=hall_id))
         report["offered"] += len(queue_dispatch(hall_id=hall_id))
         report["announced"] += 1
     return report

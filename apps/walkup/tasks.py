@@ -28,6 +28,6 @@ def offer_expire_task(offer_id: int) -> None:
 @shared_task(acks_late=True, ignore_result=True)
 def queue_sweep_task() -> dict[str, int]:
     report = services.queue_sweep()
-    if report["expired"] or report["offered"]:
+    if report["expired"] or report["closed"] or report["offered"]:
         logger.info("walk-up sweep: %s", report)
     return report

@@ -9,6 +9,7 @@ urlpatterns: list[URLPattern] = [
     route("poolhouses/<int:hall_id>/queue/staff/", apis.HallQueueStaffApi.as_view(), name="hall-queue-staff"),
     route("queue/<int:entry_id>/", apis.QueueEntryApi.as_view(), name="queue-entry"),
     route("queue/<int:entry_id>/seat/", apis.QueueEntrySeatApi.as_view(), name="queue-entry-seat"),
+    route("queue/<int:entry_id>/extend/", apis.QueueEntryExtendApi.as_view(), name="queue-entry-extend"),
     route("offers/<int:offer_id>/confirm/", apis.OfferConfirmApi.as_view(), name="offer-confirm"),
     route("offers/<int:offer_id>/decline/", apis.OfferDeclineApi.as_view(), name="offer-decline"),
 ]

@@ -59,6 +59,11 @@ def _world() -> tuple[str, dict[str, list]]:
         open_entry=waiting,
         open_table=table,
     )
+    # A desk party seated from the queue, playing now on a table of its own (the extension's path).
+    walk_in = book_directly(TableFactory(hall=hall, number=4), start=timezone.now() - timedelta(minutes=5))
+    seated = QueueEntry.objects.create(
+        hall=hall, name="S.", joined_at=timezone.now(), status=QueueEntry.Status.SEATED, reservation=walk_in
+    )
     ids = {
         "hall_id": [hall.pk, other_hall.pk],
         "table_id": [table.pk],
@@ -73,7 +78,7 @@ def _world() -> tuple[str, dict[str, list]]:
         "device_id": [device.pk],
         "tournament_id": [tournament.pk, open_one.pk],
         "match_id": [match.pk],
-        "entry_id": [waiting.pk],
+        "entry_id": [waiting.pk, seated.pk],
         "offer_id": [offer.pk],
     }
     return bearer(me.user, "Bearer"), ids

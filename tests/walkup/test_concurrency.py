@@ -5,6 +5,7 @@ table, nobody skipped or seated twice."""
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from itertools import pairwise
 
 import pytest
 import time_machine
@@ -130,3 +131,23 @@ def test_many_parties_racing_to_join_while_a_table_frees_get_one_offer_each_in_o
     offers = list(Offer.objects.filter(status=Offer.Status.PENDING))
     assert len(offers) == 1 and offers[0].table == table
     assert offers[0].entry_id == waiting[0].pk  # the first to join, however the race went
+
+
+def test_more_time_and_a_booking_racing_for_the_same_minutes_end_with_one_of_them(hall):
+    table = TableFactory(hall=hall, number=1)
+    staff = HallStaffFactory(hall=hall).user
+    entry = services.entry_seat(entry_id=join(hall, minutes=60).pk, table_number=1, user=staff)
+    end = Reservation.objects.get(pk=entry.reservation_id).end_time
+    booker = PlayerFactory()
+    results = _race(
+        lambda: services.entry_extend(entry_id=entry.pk, minutes=30, user=entry.player.user).added_minutes,
+        lambda: (
+            sessions.reservation_create(
+                table=table, start=end + timedelta(minutes=10), minutes=60, player=booker
+            ).duration
+        ),
+    )
+    assert sorted(results, key=str) in ([30, "TABLE_ALREADY_BOOKED"], [60, "TABLE_ALREADY_BOOKED"])
+    live = Reservation.objects.filter(table=table, status=Reservation.Status.BOOKED).order_by("start_time")
+    rows = list(live.values_list("start_time", "end_time"))
+    assert all(later[0] >= earlier[1] + timedelta(minutes=5) for earlier, later in pairwise(rows))

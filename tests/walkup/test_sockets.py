@@ -205,3 +205,52 @@ async def test_the_wait_list_frames_follow_offers_being_made(open_hall):
         assert await database_sync_to_async(Offer.objects.filter(status="pending").count)() == 1
     finally:
         await screen.disconnect()
+
+
+async def test_staff_add_a_party_and_seat_it_from_the_socket_and_the_player_gets_more_time(open_hall):
+    await database_sync_to_async(TableFactory)(hall=open_hall, number=1, kind="pool")
+    busy = await database_sync_to_async(TableFactory)(hall=open_hall, number=2, kind="pool")
+    await database_sync_to_async(running_game)(busy, minutes_left=40)
+    staff = (await database_sync_to_async(HallStaffFactory)(hall=open_hall)).user
+    player = await database_sync_to_async(PlayerFactory)()
+    desk = await _open("/ws/base/", staff)
+    mine = await _open("/ws/base/", player.user)
+    try:
+        await desk.send_json_to({"action": "walkup", "protocol": "watch", "hall": open_hall.slug})
+        assert (await _frame(desk, "walkup_queue"))["entries"] == []
+        await desk.send_json_to(
+            {"action": "walkup", "protocol": "add", "hall": open_hall.slug, "name": "Sam", "party_size": 3}
+        )
+        added = (await _frame(desk, "walkup_queue"))["entries"]
+        assert [(e["name"], e["party_size"], e["username"]) for e in added] == [("Sam", 3, None)]
+        # The desk party was offered table 1 at once; seating it "on the first free table" takes that one.
+        await desk.send_json_to({"action": "walkup", "protocol": "seat", "entry_id": added[0]["id"]})
+        assert (await _frame(desk, "walkup_queue"))["entries"] == []
+        sam = await database_sync_to_async(QueueEntry.objects.select_related("reservation__table").get)(name="Sam")
+        assert sam.status == "seated" and sam.reservation.table.number == 1
+
+        await mine.send_json_to({"action": "walkup", "protocol": "join", "hall": open_hall.slug, "party_size": 2})
+        await _frame(mine, "queue_status")
+        entry = await database_sync_to_async(QueueEntry.objects.get)(player=player)
+        await mine.send_json_to({"action": "walkup", "protocol": "seat", "entry_id": entry.pk, "table_id": 2})
+        refused = await _frame(mine, "error")
+        assert refused["error"] == "NOT_HALL_STAFF"
+        await desk.send_json_to({"action": "walkup", "protocol": "seat", "entry_id": entry.pk, "table_id": 2})
+        assert (await _frame(desk, "error"))["error"] == "TABLE_ALREADY_BOOKED"  # a game is on it
+        await desk.send_json_to({"action": "walkup", "protocol": "seat", "entry_id": entry.pk, "table_id": "two"})
+        assert (await _frame(desk, "error"))["error"] == "INVALID_FRAME"
+
+        # A table is added to the floor: staff seat the player's party on it by hand.
+        await database_sync_to_async(TableFactory)(hall=open_hall, number=3, kind="pool")
+        await desk.send_json_to({"action": "walkup", "protocol": "seat", "entry_id": entry.pk, "table_id": 3})
+        seated = await _frame(mine, "queue_status")
+        while seated["entry"]["status"] != "seated":
+            seated = await _frame(mine, "queue_status")
+        await mine.send_json_to({"action": "walkup", "protocol": "extend", "entry_id": entry.pk, "minutes": 30})
+        extended = (await _frame(mine, "queue_extended"))["extension"]
+        assert (extended["added_minutes"], extended["reservation"]) == (30, seated["entry"]["reservation"])
+        await mine.send_json_to({"action": "walkup", "protocol": "extend", "entry_id": entry.pk, "minutes": 10})
+        assert (await _frame(mine, "error"))["error"] == "INVALID_DURATION"
+    finally:
+        await desk.disconnect()
+        await mine.disconnect()

@@ -10,8 +10,9 @@ from playwright.sync_api import sync_playwright
 
 from apps.reservations import services as sessions
 from apps.walkup import services
+from apps.walkup.models import QueueEntry
 from tests.factories import PASSWORD, HallFactory, HallStaffFactory, PlayerFactory, TableFactory
-from tests.processes import ROOT, daphne_server
+from tests.processes import ROOT, celery_worker, daphne_server
 from tests.walkup.helpers import running_game
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.e2e]
@@ -90,3 +91,60 @@ def test_the_staff_board_shows_the_queue_and_the_offer_on_its_table():
             assert page.locator(".table.offered").count() == 1
         finally:
             browser.close()
+
+
+def test_the_desk_adds_seats_and_removes_parties_from_the_staff_board_and_the_table_turns_busy_live():
+    hall = HallFactory(open_time=time(0), close_time=time(0), time_zone="Asia/Tbilisi")
+    free = TableFactory(hall=hall, number=1, top=30, left=20, kind="pool")
+    busy = TableFactory(hall=hall, number=2, top=30, left=60, kind="pool")
+    running_game(busy, minutes_left=40)
+    staff = HallStaffFactory(hall=hall).user
+    with (
+        daphne_server("daphne-board-desk") as base,
+        celery_worker(name="worker-board-desk"),
+        sync_playwright() as playwright,
+    ):
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900}, timezone_id="America/New_York")
+            page.goto(f"{base}/admin/login/?next=/staff/halls/{hall.id}/board/")
+            page.fill("#id_username", staff.username)
+            page.fill("#id_password", PASSWORD)
+            page.click("input[type=submit]")
+            page.wait_for_selector("#status.live", timeout=15000)
+            page.wait_for_selector(f'[data-table-id="{free.id}"].free', timeout=10000)
+            assert page.locator("#queue-list li").count() == 0
+
+            # A party at the desk: it is listed, and offered the free table at once.
+            page.fill("#queue-add input[name=name]", "Sam")
+            page.fill("#queue-add input[name=party_size]", "3")
+            page.select_option("#queue-add select[name=table_kind]", "pool")
+            page.click("#queue-add button[type=submit]")
+            page.wait_for_selector("#queue-list li:has-text('Sam')", timeout=10000)
+            listed = page.locator("#queue-list li").inner_text()
+            assert "1. Sam (at the desk), 3 people, pool" in listed, listed
+            page.wait_for_selector(f'[data-table-id="{free.id}"].offered', timeout=10000)
+
+            # Seated on the first free table: it leaves the queue and its table turns busy, no reload.
+            page.click("#queue-list li:has-text('Sam') button.seat")
+            page.wait_for_selector("#queue-list li:has-text('Sam')", state="detached", timeout=10000)
+            page.wait_for_selector(f'[data-table-id="{free.id}"].busy', timeout=15000)
+            assert "walk-in" in page.locator(f'[data-table-id="{free.id}"]').inner_text()
+            assert page.locator(".table.offered").count() == 0
+
+            # A second party finds no table free: seating it on the busy table is refused in words, and
+            # it is removed when it leaves.
+            page.fill("#queue-add input[name=name]", "Lea")
+            page.click("#queue-add button[type=submit]")
+            page.wait_for_selector("#queue-list li:has-text('Lea')", timeout=10000)
+            page.select_option("#queue-list li:has-text('Lea') select.seat-table", "2")
+            page.click("#queue-list li:has-text('Lea') button.seat")
+            page.wait_for_selector("#queue-error:has-text('Table 2')", timeout=10000)
+            page.click("#queue-list li:has-text('Lea') button.remove")
+            page.wait_for_selector("#queue-list li:has-text('Lea')", state="detached", timeout=10000)
+            assert page.locator("#queue-empty").is_visible()
+        finally:
+            browser.close()
+    sam, lea = QueueEntry.objects.get(name="Sam"), QueueEntry.objects.get(name="Lea")
+    assert (sam.status, lea.status) == (QueueEntry.Status.SEATED, QueueEntry.Status.REMOVED)
+    assert sam.reservation.table == free and sam.reservation.game_session is not None
