@@ -92,10 +92,11 @@ run: seed
 
 test: install
 	@mkdir -p var/static
-	@# xdist workers gw0, gw1, ..., each on its own test database and Redis database (REDIS_URL's number plus
-	@# the worker's: 9 and 10 by default; strikem/settings/test.py). Two by default; `make test TEST_WORKERS=3`
-	@# is faster where Redis database 11 is free too. `$(VENV)/bin/pytest` alone still runs in one process.
-	$(VENV)/bin/pytest -n $(or $(TEST_WORKERS),2)
+	@# xdist workers gw0, gw1, gw2, each on its own test database and Redis database (REDIS_URL's number plus
+	@# the worker's: 9, 10 and 11 by default; strikem/settings/test.py). Three on two cores: the e2e tests
+	@# mostly wait on their servers. `make test TEST_WORKERS=2` where Redis database 11 is taken.
+	@# `$(VENV)/bin/pytest` alone still runs in one process.
+	$(VENV)/bin/pytest -n $(or $(TEST_WORKERS),3)
 
 # The suite again with the clock pinned where it once broke (issue 16): 23:30 UTC, just after midnight in a
 # hall's zone, both daylight-saving changes of a zone that has them (its round-the-clock test halls in

@@ -740,7 +740,7 @@ async def _open(user) -> WebsocketCommunicator:
 SENTINEL = {"action": "authorization-matrix-sentinel"}
 
 
-async def _frames(communicator: WebsocketCommunicator, settle: float = 0.3) -> list[dict]:
+async def _frames(communicator: WebsocketCommunicator, settle: float = 0.15) -> list[dict]:
     """Every frame the action caused. The consumer handles a socket's frames in order, so a sentinel sent
     after it (an unknown action, answered by an error frame) marks the end of its direct answers; pushes it
     caused were sent to the channel layer before that and arrive within `settle` seconds of the sentinel."""

@@ -1,15 +1,30 @@
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
 from django.http import HttpRequest
 
+from apps.accounts.exceptions import EmailTaken
 from apps.accounts.models import Player, User
+from apps.accounts.selectors import email_in_use
 from apps.accounts.services import player_ensure, user_email_set
+
+
+class UserChangeForm(DjangoUserChangeForm):
+    def clean_email(self) -> str:
+        """The address rule of `user_email_set`, on the form: another account's address (in any case) is
+        a form error, not a failed save."""
+        email: str = self.cleaned_data.get("email") or ""
+        if email and email_in_use(email=email, other_than=self.instance.pk):
+            raise forms.ValidationError(EmailTaken.default_detail, code=EmailTaken.code)
+        return email
 
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    form = UserChangeForm
     list_display = [
         "username",
         "email",

@@ -68,6 +68,12 @@ def active_user_by_email(email: str | None) -> User | None:
     return User.objects.filter(email__iexact=(email or "").strip(), is_active=True).first()
 
 
+def email_in_use(*, email: str, other_than: int | None = None) -> bool:
+    """Whether another account has this address, in any case."""
+    others = User.objects.filter(email__iexact=email.strip())
+    return (others if other_than is None else others.exclude(pk=other_than)).exists()
+
+
 def player_get_by_username(username: object) -> Player:
     """An active player by username; a missing or malformed name is PLAYER_NOT_FOUND."""
     if not isinstance(username, str) or not username or len(username) > 150:

@@ -28,7 +28,7 @@ from apps.accounts.exceptions import (
 )
 from apps.accounts.google import google_identity_verify
 from apps.accounts.models import Player, User, VerificationCode
-from apps.accounts.selectors import active_user_by_email
+from apps.accounts.selectors import active_user_by_email, email_in_use
 from apps.core.images import image_normalize
 from apps.core.redis import async_redis_client, redis_client
 from apps.notifications.services import devices_forget
@@ -123,7 +123,7 @@ def user_email_set(*, user: User, email: str) -> User:
     verified again) and the live codes, mailed to the old one, die. The same address in another case
     changes nothing else."""
     email = email.strip().lower()
-    if User.objects.filter(email__iexact=email).exclude(pk=user.pk).exists():
+    if email_in_use(email=email, other_than=user.pk):
         raise EmailTaken()
     stored = User.objects.select_for_update().filter(pk=user.pk).values_list("email", flat=True).first() or ""
     user.email = email

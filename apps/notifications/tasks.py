@@ -19,6 +19,13 @@ def push_endpoints_delete_task(payload: dict[str, Any]) -> None:
     services.push_endpoints_delete(endpoint_arns=[str(arn) for arn in payload["endpoint_arns"]])
 
 
+@shared_task(acks_late=True, ignore_result=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def push_endpoint_delete_task(endpoint_arn: str) -> None:
+    """The name and argument this task had before the outbox carried endpoint deletions: kept so that
+    messages queued by the previous release are still carried out during a deploy."""
+    services.push_endpoints_delete(endpoint_arns=[str(endpoint_arn)])
+
+
 @shared_task(acks_late=True, ignore_result=True)
 def game_reminder_task(reservation_id: int) -> bool:
     """Queued by the sessions sweep for the reminder's exact time (see apps/reservations/tasks.py)."""

@@ -460,11 +460,11 @@ def _record_end(session: GameSession, now: datetime, *, early: bool) -> None:
     session.save(update_fields=["ended_at", "ended_early", "moved", "minutes_played", "cost", "end_processed_at"])
 
 
-def _announce_end(session: GameSession) -> None:
+def _announce_end(session: GameSession, *, ask_result: bool = True) -> None:
     """Ask both players for the result; after commit, free the table on the board and tell the players (a
     game that moved to another table is not over for them: the board alone hears of it)."""
     players = [] if session.moved else reservation_players(session.reservation)
-    if len(players) == 2:
+    if len(players) == 2 and ask_result:
         for player in players:
             notification_send(
                 recipient=player,
@@ -505,13 +505,16 @@ def _table_freed(*, table_id: int) -> None:
 
 
 @transaction.atomic
-def session_finish(*, session_id: int, early: bool = False, moved: bool = False) -> GameSession | None:
+def session_finish(
+    *, session_id: int, early: bool = False, moved: bool = False, ask_result: bool = True
+) -> GameSession | None:
     """Finish a running session: at its booked end, or now when `early` (staff or a cancelling booker).
 
     Frees the table (an early end also shortens the reservation so its slot opens), records the minutes
     and the cost, asks both players for the result. A no-op (None) when already finished or not yet due.
     `moved`: the game goes on at another table (a tournament match moved), so it ends here without a
     result of its own: the players are not asked for one, and a report of it is refused (GAME_MOVED).
+    `ask_result` False: no "enter the result" notifications (the event that ended it collects the result).
     """
     now = timezone.now()
     session = _session_to_finish(session_id, early=early)
@@ -521,7 +524,7 @@ def session_finish(*, session_id: int, early: bool = False, moved: bool = False)
         return None  # extended since the task was queued
     session.moved = moved
     _record_end(session, now, early=early)
-    _announce_end(session)
+    _announce_end(session, ask_result=ask_result)
     return session
 
 

@@ -746,7 +746,8 @@ def _end_play(match: Match) -> None:
     if match.state != Match.State.ON_TABLE:
         return
     if match.session_id is not None:
-        reservations.session_finish(session_id=match.session_id, early=True)
+        # Not "enter the result": the players report in the tournament, and staff enter forfeits and scores.
+        reservations.session_finish(session_id=match.session_id, early=True, ask_result=False)
     match.state, match.on_table, match.finished_at = Match.State.PLAYED, None, timezone.now()
     match.save(update_fields=["state", "on_table", "finished_at"])
 
@@ -785,13 +786,44 @@ def tournament_score_check(*, session_id: int, winner_id: int | None, result_win
     _check_score(match, result_winner if a_won else result_loser, result_loser if a_won else result_winner)
 
 
-@transaction.atomic
 def match_report(
     *, tournament_id: int | str, match_id: int | str, player: Player, my_score: int, opponent_score: int
 ) -> Match:
     """A player of the match reports its rack score (REST or socket). The score must end the race; the game
     then ends on its table if it was still running, and the report goes to the ratings service like any
-    other: two agreeing reports make it final (and the bracket advances), disagreeing ones go to staff."""
+    other: two agreeing reports make it final (and the bracket advances), disagreeing ones go to staff.
+
+    Two transactions. The first checks the report and ends the game: the table it frees takes the next
+    ready match there and then, and that match's players get their `match_called` frames the moment it
+    commits (the first thing pushed). The second records the report. A report the ratings service refuses
+    then (the player had reported already) leaves the game ended, as its first report did."""
+    winner, loser, session_id = _end_by_report(
+        tournament_id=tournament_id, match_id=match_id, player=player, my_score=my_score, opponent_score=opponent_score
+    )
+    with transaction.atomic():
+        tournament = _locked(tournament_id)
+        match = _locked_match(tournament, match_id)
+        if match.state == Match.State.DONE:
+            raise exceptions.MatchDecided()
+        if match.session_id != session_id:
+            raise exceptions.MatchNotPlayable("The match moved on meanwhile; report it again.")
+        ratings.result_report(
+            session_id=session_id,
+            reporter=player,
+            winner_id=winner,
+            loser_id=loser,
+            result_winner=max(my_score, opponent_score),
+            result_loser=min(my_score, opponent_score),
+        )
+        _changed(tournament, "reported", match)
+    return match
+
+
+@transaction.atomic
+def _end_by_report(
+    *, tournament_id: int | str, match_id: int | str, player: Player, my_score: int, opponent_score: int
+) -> tuple[int, int, int]:
+    """`match_report`'s first transaction: (winner's player id, loser's, the game's session id)."""
     tournament = _locked(tournament_id)
     match = _locked_match(tournament, match_id)
     entry = selectors.entry_of(tournament=tournament, player=player)
@@ -806,25 +838,14 @@ def match_report(
     _check_score(match, score_a, score_b)
     opponent_entry = match.player_b if side == "a" else match.player_a
     assert opponent_entry is not None
-    # The table this game frees takes the next ready match in this same transaction, and its players'
-    # `match_called` frames are the first thing pushed after commit: they wait for nothing else.
     called: Called = []
-    transaction.on_commit(lambda: _push_called(called))
+    transaction.on_commit(lambda: _push_called(called))  # before anything else this transaction leaves
     _end_play(match)
     if _call_ready(tournament, into=called):
         _changed(tournament, "called")
     won = my_score > opponent_score
     winner, loser = (player.pk, opponent_entry.player_id) if won else (opponent_entry.player_id, player.pk)
-    ratings.result_report(
-        session_id=match.session_id,
-        reporter=player,
-        winner_id=winner,
-        loser_id=loser,
-        result_winner=max(my_score, opponent_score),
-        result_loser=min(my_score, opponent_score),
-    )
-    _changed(tournament, "reported", match)
-    return match
+    return winner, loser, match.session_id
 
 
 @transaction.atomic

@@ -120,6 +120,16 @@ def test_changing_the_address_in_the_admin_clears_the_fact(client):
     assert mail.outbox == []
 
 
+def test_another_accounts_address_in_the_admin_is_a_form_error_in_any_case(client):
+    admin = User.objects.create_superuser("root", "root@example.com", "a-long-admin-pass-91")
+    client.force_login(admin)
+    PlayerFactory(user__email="taken@example.com")
+    player = PlayerFactory(user__email="player@example.com").user
+    assert _admin_change(client, player, email="TAKEN@example.com") == 200  # the form again, with the error
+    player.refresh_from_db()
+    assert (player.email, player.email_verified) == ("player@example.com", True)
+
+
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("activation_required", [True, False])
 def test_the_data_migration_marks_existing_active_accounts(settings, activation_required):

@@ -101,21 +101,26 @@ def test_time_without_offset_is_read_in_the_halls_zone(client_for, player):
 
 def test_overlap_is_exact_and_includes_the_cleaning_buffer(client_for, table):
     first, second = PlayerFactory(), PlayerFactory()
-    assert _reserve(client_for(first.user), table, at(2), duration=60).status_code == 201
+    now = at(0)  # one reading of the clock: the slots below must not move when a minute turns meanwhile
+
+    def hours(count: float) -> datetime:
+        return now + timedelta(hours=count)
+
+    assert _reserve(client_for(first.user), table, hours(2), duration=60).status_code == 201
     client = client_for(second.user)
-    overlapping = _reserve(client, table, at(2.5), duration=60)
+    overlapping = _reserve(client, table, hours(2.5), duration=60)
     assert overlapping.status_code == 409
     assert overlapping.json()["error"] == "TABLE_ALREADY_BOOKED"
-    back_to_back = _reserve(client, table, at(3), duration=60)  # inside the 5-minute buffer
+    back_to_back = _reserve(client, table, hours(3), duration=60)  # inside the 5-minute buffer
     assert back_to_back.json()["error"] == "TABLE_ALREADY_BOOKED"
-    before = _reserve(client, table, at(1), duration=60)  # ends exactly when the first starts
+    before = _reserve(client, table, hours(1), duration=60)  # ends exactly when the first starts
     assert before.json()["error"] == "TABLE_ALREADY_BOOKED"
-    after_buffer = _reserve(client, table, at(3) + timedelta(minutes=5), duration=60)
+    after_buffer = _reserve(client, table, hours(3) + timedelta(minutes=5), duration=60)
     assert after_buffer.status_code == 201
-    earlier = _reserve(client_for(PlayerFactory().user), table, at(1) - timedelta(minutes=5), duration=60)
+    earlier = _reserve(client_for(PlayerFactory().user), table, hours(1) - timedelta(minutes=5), duration=60)
     assert earlier.status_code == 201
     # No "±3 hours" window: a booking four hours later on the same table is fine.
-    assert _reserve(client_for(PlayerFactory().user), table, at(6), duration=60).status_code == 201
+    assert _reserve(client_for(PlayerFactory().user), table, hours(6), duration=60).status_code == 201
 
 
 def test_another_table_in_the_same_slot_is_fine(client_for, table):
