@@ -145,6 +145,40 @@ def _bracket_size(players: int) -> int:
     return 1 << (players - 1).bit_length()
 
 
+def first_round_pairs(players: int) -> list[tuple[int, int]]:
+    """The seeds that meet in the first round of an elimination bracket of `players` (byes left out)."""
+    size = _bracket_size(players)
+    positions = bracket_positions(size)
+    pairs = [(positions[2 * i], positions[2 * i + 1]) for i in range(size // 2)]
+    return [(a, b) for a, b in pairs if a <= players and b <= players]
+
+
+def keep_apart(order: Sequence[int], apart: set[frozenset[int]]) -> list[int]:
+    """`order` (players in seed order) with the players who must not meet (one blocks the other) kept out
+    of each other's first-round match wherever a trade of seeds allows: the lower seed of such a pair
+    trades places with the nearest seed that also plays in the first round, the first trade that makes
+    no such pair of its own. Seeds with a bye keep their players; later rounds depend on results and
+    cannot be kept apart."""
+    order = list(order)
+    pairs = first_round_pairs(len(order))
+    opponent = {a: b for a, b in pairs} | {b: a for a, b in pairs}
+
+    def clash(seed: int) -> bool:
+        return frozenset((order[seed - 1], order[opponent[seed] - 1])) in apart
+
+    for higher, lower in sorted((min(pair), max(pair)) for pair in pairs):
+        if not clash(lower):
+            continue
+        for other in sorted(opponent, key=lambda seed: (abs(seed - lower), seed)):
+            if other in (higher, lower):
+                continue
+            order[lower - 1], order[other - 1] = order[other - 1], order[lower - 1]
+            if not clash(lower) and not clash(other):
+                break
+            order[lower - 1], order[other - 1] = order[other - 1], order[lower - 1]
+    return order
+
+
 # --- Elimination ---------------------------------------------------------------------------------
 
 

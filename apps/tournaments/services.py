@@ -333,6 +333,8 @@ def tournament_start(*, tournament_id: int | str, staff_user: User) -> Tournamen
         method=tournament.seeding,
         rng=random.Random(),
     )
+    if tournament.format in ELIMINATION:  # players who block each other do not meet in the first round
+        order = formats.keep_apart(order, blocked_pairs(order))
     by_player = {entry.player_id: entry for entry in present}
     for seed, player_id in enumerate(order, start=1):
         entry = by_player[player_id]

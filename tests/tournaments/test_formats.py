@@ -293,3 +293,28 @@ def test_calling_never_puts_one_player_or_one_table_twice(ready, busy, tables) -
 def test_sources_read_back() -> None:
     for text in ("seed:3", "winner:W1-2", "loser:GF1", "bye"):
         assert str(Source.parse(text)) == text
+
+
+def _first_round_clashes(order: list[int], apart: set[frozenset]) -> int:
+    return sum(frozenset((order[a - 1], order[b - 1])) in apart for a, b in formats.first_round_pairs(len(order)))
+
+
+@given(players=SIZES, data=st.data())
+@settings(max_examples=150, deadline=None)
+def test_blocked_players_are_kept_out_of_each_others_first_round_match(players, data) -> None:
+    """Keeping apart players who block each other trades seeds among the first round's players only, never
+    makes more first-round clashes, and clears them all when each player blocks at most one other."""
+    order = data.draw(st.permutations(list(range(100, 100 + players))))
+    pool = data.draw(st.lists(st.sampled_from(order), unique=True, max_size=players))
+    matching = {frozenset(pool[i : i + 2]) for i in range(0, len(pool) - 1, 2)}
+    extra = data.draw(st.sets(st.tuples(st.sampled_from(order), st.sampled_from(order)), max_size=6))
+    everything = matching | {frozenset(pair) for pair in extra if pair[0] != pair[1]}
+    pairs = formats.first_round_pairs(players)
+    playing = {seed for pair in pairs for seed in pair}
+    for apart in (matching, everything):
+        kept = formats.keep_apart(order, apart)
+        assert sorted(kept) == sorted(order)
+        assert all(kept[seed - 1] == order[seed - 1] for seed in range(1, players + 1) if seed not in playing)
+        assert _first_round_clashes(kept, apart) <= _first_round_clashes(order, apart)
+    if len(pairs) >= 2:
+        assert _first_round_clashes(formats.keep_apart(order, matching), matching) == 0

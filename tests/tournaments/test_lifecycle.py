@@ -730,6 +730,24 @@ def test_swiss_keeps_players_who_block_each_other_apart_while_it_can(make_tourna
     assert len(drawn) == 2 and frozenset((player_of[first].pk, player_of[second].pk)) not in drawn
 
 
+@pytest.mark.parametrize("format", ["single_elimination", "double_elimination"])
+def test_an_elimination_draw_keeps_players_who_block_each_other_out_of_one_first_round_match(
+    make_tournament, settle, staff, format
+) -> None:
+    from apps.social.models import Block
+
+    # By rating, seed 1 meets seed 4 and seed 2 meets seed 3; the seeds 2 and 3 block each other.
+    tournament = make_tournament(players=4, format=format, ratings=[1900.0, 1800.0, 1700.0, 1600.0])
+    by_rating = {entry.player.rating: entry.player for entry in Entry.objects.filter(tournament=tournament)}
+    Block.objects.create(blocker=by_rating[1700.0], blocked=by_rating[1800.0])
+    settle(services.tournament_start, tournament_id=tournament.pk, staff_user=staff.user)
+    first_round = Match.objects.filter(tournament=tournament, key__startswith="W1-")
+    drawn = {frozenset(p.pk for p in _players(match)) for match in first_round}
+    assert len(drawn) == 2 and frozenset((by_rating[1700.0].pk, by_rating[1800.0].pk)) not in drawn
+    seeds = {entry.player.rating: entry.seed for entry in Entry.objects.filter(tournament=tournament)}
+    assert seeds[1900.0] == 1  # the top seed keeps its place
+
+
 def test_a_finished_tournament_gives_its_tables_back_and_an_undo_holds_them_again(
     make_tournament, settle, staff
 ) -> None:
