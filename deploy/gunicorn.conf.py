@@ -8,6 +8,9 @@ worker_class = "sync"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 20
 keepalive = 5
+# The longest request line taken (path and query string), as nginx's default 8 KB header buffers: a longer
+# one is refused with 414 before Django (documented in the schema, apps/core/schema.py).
+limit_request_line = 8190
 # Recycle a worker after this many requests (bounds slow memory growth); a restart costs a Django import,
 # so not too often: at 2,000 the benchmarks saw workers restarting every few seconds under load.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "10000"))

@@ -6,7 +6,9 @@
 - Every operation lists the error envelopes it can answer with: 400 where it reads input or writes,
   409 where it writes, 401 wherever a token or credentials are read, 403 where a signed-in user may
   still be refused, 404 where the path or the input names an object (or a page past the last), 415 for
-  bodies, 429 for throttled calls, 503 while the database or Redis is unreachable. Schemathesis checks
+  bodies, 429 for throttled calls, 503 while the database or Redis is unreachable, and 414 (an HTML page
+  from the web server, before the API) where a query string can make the request line longer than
+  8 KB (nginx's and Gunicorn's limit, deploy/gunicorn.conf.py). Schemathesis checks
   the live API against all of it (tests/e2e/test_api_fuzz.py).
 - Every operation has a summary and a description, both from docstrings written here (see
   `AutoSchema.get_summary`); every path parameter says what it names. tests/core/test_docs.py holds
@@ -69,6 +71,13 @@ _SENTENCES = {
     415: "The body is not in a supported media type.",
     429: "Too many requests; see `retry_after`.",
     503: "The database or Redis is briefly unavailable; retry after `Retry-After` seconds.",
+}
+
+
+# Refused by the web server (nginx, or Gunicorn behind it) before the API: its own page, not an envelope.
+_TOO_LONG = {
+    "description": "The request line (path and query string) is longer than 8 KB: the web server refuses it.",
+    "content": {"text/html": {"schema": {"type": "string"}}},
 }
 
 
@@ -195,6 +204,8 @@ class AutoSchema(SpectacularAutoSchema):
         if operation is None:
             return None
         responses = operation.setdefault("responses", {})
+        if any(p["in"] == "query" for p in operation.get("parameters", [])):
+            responses.setdefault("414", _TOO_LONG)
         for code in self._error_statuses(operation):
             if str(code) in responses:
                 continue

@@ -282,6 +282,8 @@ class EntryView:
     position: int
     wait: estimate.Wait | None
     offer: Offer | None
+    # The hall closes before the worst case: the party may not get a table before closing.
+    past_closing: bool = False
 
 
 @dataclass(frozen=True)
@@ -336,8 +338,21 @@ def queue_view(*, hall: PoolHouse, now: datetime) -> QueueView:
         # The same queue at the same minute gives the same figures, however often it is asked.
         seed=hash((hall.pk, int(now.timestamp()) // 60, len(entries))),
     )
+    closes = closing_time(hall, now)
+    # The last moment a party can still be seated for the shortest game before the hall closes.
+    last_seat = closes - timedelta(minutes=hall.min_booking_minutes) if closes is not None else None
+
+    def past_closing(wait: estimate.Wait | None) -> bool:
+        return wait is not None and last_seat is not None and now + timedelta(minutes=wait.high) > last_seat
+
     views = [
-        EntryView(entry=entry, position=index + 1, wait=result.waits.get(entry.pk), offer=offers.get(entry.pk))
+        EntryView(
+            entry=entry,
+            position=index + 1,
+            wait=result.waits.get(entry.pk),
+            offer=offers.get(entry.pk),
+            past_closing=past_closing(result.waits.get(entry.pk)),
+        )
         for index, entry in enumerate(entries)
     ]
     soon = now + timedelta(hours=1)

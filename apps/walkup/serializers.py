@@ -27,8 +27,10 @@ def _minutes_until(moment: datetime, now: datetime) -> int:
     return max(0, round((moment - now).total_seconds() / 60))
 
 
-def wait_data(wait: Wait | None) -> dict[str, int] | None:
-    return {"low": wait.low, "typical": wait.typical, "high": wait.high} if wait is not None else None
+def wait_data(wait: Wait | None, *, past_closing: bool = False) -> dict[str, Any] | None:
+    if wait is None:
+        return None
+    return {"low": wait.low, "typical": wait.typical, "high": wait.high, "past_closing": past_closing}
 
 
 def offer_data(offer: Offer | None) -> dict[str, Any] | None:
@@ -60,7 +62,7 @@ def entry_data(entry: QueueEntry, view: EntryView | None) -> dict[str, Any]:
         "status": entry.status,
         "joined_at": _time(entry.joined_at),
         "position": view.position if view is not None else None,
-        "wait": wait_data(view.wait) if view is not None else None,
+        "wait": wait_data(view.wait, past_closing=view.past_closing) if view is not None else None,
         "offer": offer_data(view.offer) if view is not None else None,
         "reservation": entry.reservation_id,
     }
@@ -101,7 +103,7 @@ def waitlist_data(view: QueueView) -> dict[str, Any]:
                 "name": item.entry.name,
                 "party_size": item.entry.party_size,
                 "table_kind": item.entry.table_kind,
-                "wait": wait_data(item.wait),
+                "wait": wait_data(item.wait, past_closing=item.past_closing),
                 "offered": item.offer is not None,
             }
             for item in view.entries
@@ -117,6 +119,10 @@ class WaitSerializer(serializers.Serializer):
     low = serializers.IntegerField(help_text="Minutes: the wait is at least this 19 times in 20.")
     typical = serializers.IntegerField(help_text="Minutes: the typical (median) wait.")
     high = serializers.IntegerField(help_text="Minutes: the worst case; longer only 1 time in 20.")
+    past_closing = serializers.BooleanField(
+        help_text="The hall closes before the worst case (less the shortest game): the party may not get a table "
+        "before closing, when the queue is cleared."
+    )
 
 
 class OfferSerializer(serializers.Serializer):

@@ -14,6 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import requests
 from django.utils import timezone
 
 from apps.matchmaking.models import Invitation, Matchup
@@ -133,3 +134,15 @@ def test_every_operation_answers_as_its_schema_says(tmp_path: Path) -> None:
     assert run.returncode == 0, report
     # The schema was read and operations were exercised ("30 operations mostly rejected …" is not "0 operations").
     assert not re.search(r"(?<!\d)0 operations", report)
+
+
+def test_a_long_query_string_reaches_the_api_up_to_8_kb_and_gets_the_documented_414_beyond() -> None:
+    """Gunicorn takes request lines as long as nginx does (8 KB), so the API answers them with its own
+    envelope; a longer one is the web server's 414 page, which the schema declares (apps/core/schema.py)."""
+    hall = HallFactory()
+    with gunicorn_server("gunicorn-long-lines", workers=1) as base:
+        url = f"{base}/api/poolhouses/{hall.pk}/ratings/?page_size="
+        within = requests.get(url + "x" * 6000, timeout=20)
+        assert within.status_code == 200 and isinstance(within.json(), dict)  # the API answered (a bad size ignored)
+        beyond = requests.get(url + "x" * 9000, timeout=20)
+        assert beyond.status_code == 414 and beyond.headers["content-type"].startswith("text/html")

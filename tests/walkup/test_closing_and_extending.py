@@ -17,7 +17,7 @@ from apps.pricing import services as pricing
 from apps.pricing.rates import Rate
 from apps.reservations import services as sessions
 from apps.reservations.models import GameSession, Reservation
-from apps.walkup import services
+from apps.walkup import selectors, services
 from apps.walkup.models import Offer, QueueEntry
 from tests.factories import HallFactory, HallStaffFactory, PlayerFactory, TableFactory
 from tests.helpers import book_directly
@@ -74,6 +74,22 @@ def test_parties_still_waiting_at_closing_are_cleared_by_the_sweep_and_told(
     with time_machine.travel(_local(19, day=17), tick=False):
         TableFactory(hall=night_hall, number=2)
         assert join(night_hall, player).status == QueueEntry.Status.WAITING
+
+
+def test_a_wait_that_may_outlast_closing_says_so_and_an_early_one_does_not(night_hall, client_for):
+    table = TableFactory(hall=night_hall, number=1)
+    with time_machine.travel(_local(22), tick=False) as clock:
+        book_directly(table, start=_local(21, 30), seconds=3600)  # free again about 22:35
+        evening = join(night_hall, PlayerFactory())
+        view = selectors.queue_view(hall=night_hall, now=timezone.now())
+        assert view.of(evening.pk).wait is not None and not view.of(evening.pk).past_closing
+        clock.move_to(_local(1, 20))
+        book_directly(table, start=_local(1, 10), seconds=3000)  # to 02:00: nothing frees before closing
+        late = join(night_hall, PlayerFactory())
+        view = selectors.queue_view(hall=night_hall, now=timezone.now())
+        assert view.of(late.pk).wait is not None and view.of(late.pk).past_closing
+        shown = client_for(late.player.user).get(f"/api/queue/{late.pk}/").json()
+        assert shown["wait"]["past_closing"] is True
 
 
 def test_an_offer_near_closing_is_cut_to_closing_and_none_is_made_without_room_for_a_game(night_hall):

@@ -201,6 +201,7 @@ async def test_the_wait_list_frames_follow_offers_being_made(open_hall):
             "low": 0,
             "typical": 0,
             "high": 0,
+            "past_closing": False,
         }
         assert await database_sync_to_async(Offer.objects.filter(status="pending").count)() == 1
     finally:
