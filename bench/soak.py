@@ -7,7 +7,12 @@ length of the soak, at a steady rate:
 - 100 players keep sockets open (half in the lobby, half watching the hall's board) and read every frame;
 - every 5 seconds a pair books a table over REST for a few seconds later; Celery starts the session on
   time, and the hall's staff end it over REST (in full mode half the games run their minute and Celery
-  finishes them).
+  finishes them);
+- a 16-player double elimination runs on two more tables of the hall: every few seconds both players of
+  a match being played report its score over REST, which ends the game, calls the next match to the
+  table and advances the bracket; a quarter of the sockets watch it, and players read it over REST;
+- players join the walk-up queue and leave it (a free table is offered at once and passes on), and read
+  the public wait list.
 
 Reported: each process's memory (RSS, children included) at the start, after a warm-up, beside the end
 (the ratio shows growth), and the error count, which must be 0: server errors or unexpected answers,
@@ -23,6 +28,7 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -50,14 +56,49 @@ REST_PER_SECOND = 20
 CONNECTED = 100  # players 0..99 keep a socket open; players 100..199 send the invitations
 PLAYERS = 2 * CONNECTED
 TABLES = 20
+TOURNAMENT_PLAYERS = 16
+TOURNAMENT_TABLES = 2
+REPORT_EVERY_SECONDS = 3
 BOOKING_EVERY_SECONDS = 5
 BOOKING_LEAD_SECONDS = 8
 STAFF_ENDS_AFTER_SECONDS = 10
 SWEEP_SECONDS = 5
 
 
-def _prepare() -> tuple[int, list[int], list[int], list[str], list[str], str]:
-    """The hall (open all day, one-minute bookings), its staff member, players, tokens and tickets."""
+def _tournament(hall: Any, staff: Any, players: list[Any]) -> tuple[int, dict[int, str]]:
+    """A double elimination of `players` started on two more tables (held through the booking service):
+    its id, and each player's id to their access token."""
+    from django.utils import timezone
+
+    from apps.halls.models import PoolTable
+    from apps.tournaments import services as tournaments
+
+    numbers = range(TABLES + 1, TABLES + 1 + TOURNAMENT_TABLES)
+    PoolTable.objects.bulk_create(PoolTable(hall=hall, number=n, top=50, left=50) for n in numbers)
+    now = timezone.now().replace(microsecond=0)
+    tournament = tournaments.tournament_create(
+        hall=hall,
+        staff_user=staff,
+        name="Soak night",
+        table_ids=list(PoolTable.objects.filter(hall=hall, number__in=numbers).values_list("pk", flat=True)),
+        registration_opens_at=now - timedelta(hours=1),
+        registration_closes_at=now + timedelta(minutes=30),
+        check_in_opens_at=now - timedelta(minutes=30),
+        check_in_closes_at=now,
+        starts_at=now,
+        ends_at=now + timedelta(hours=4),
+        race_to=3,
+    )
+    for player in players:
+        tournaments.tournament_register(tournament_id=tournament.pk, player=player)
+        tournaments.tournament_check_in(tournament_id=tournament.pk, player_id=player.pk, user=staff)
+    tournaments.tournament_start(tournament_id=tournament.pk, staff_user=staff)
+    return tournament.pk, {player.pk: access_token(player.user.username) for player in players}
+
+
+def _prepare() -> tuple[int, list[int], list[int], list[str], list[str], str, int, dict[int, str]]:
+    """The hall (open all day, one-minute bookings), its staff member, players, tokens and tickets, and a
+    running tournament with its players' tokens."""
     from apps.accounts.models import Player, User
     from apps.accounts.services import ws_ticket_issue
     from apps.halls.models import HallStaff, PoolTable
@@ -83,7 +124,12 @@ def _prepare() -> tuple[int, list[int], list[int], list[str], list[str], str]:
     player_ids = [ids[f"bench-soak-{n}"] for n in range(PLAYERS)]
     tokens = [access_token(f"bench-soak-{n}") for n in range(PLAYERS)]
     tickets = [ws_ticket_issue(user=users[n]) for n in range(CONNECTED)]
-    return hall.pk, tables, player_ids, tokens, tickets, access_token(staff.username)
+    entrants = bench_users("bench-soak-t-", TOURNAMENT_PLAYERS)
+    Player.objects.bulk_create(Player(user=user, rating=1400 + 10 * n) for n, user in enumerate(entrants))
+    tournament_id, entrant_tokens = _tournament(
+        hall, staff, list(Player.objects.filter(user__in=entrants).select_related("user"))
+    )
+    return hall.pk, tables, player_ids, tokens, tickets, access_token(staff.username), tournament_id, entrant_tokens
 
 
 def _rss_mb(root: psutil.Process) -> float:
@@ -107,9 +153,13 @@ class Soak:
         player_ids: list[int],
         tokens: list[str],
         staff_token: str,
+        tournament_id: int,
+        entrant_tokens: dict[int, str],
     ):
         self.web, self.ws, self.hall_id, self.tables = web, ws, hall_id, tables
         self.player_ids, self.tokens, self.staff_token = player_ids, tokens, staff_token
+        self.tournament_id, self.entrant_tokens = tournament_id, entrant_tokens
+        self.reports = 0  # tournament matches reported by both players
         self.http = requests.Session()
         self.http.mount("http://", requests.adapters.HTTPAdapter(pool_maxsize=64))
         self.latencies: list[float] = []
@@ -186,6 +236,40 @@ class Soak:
         self._call("chat send", "POST", f"/api/matchups/{matchup_id}/chat/", token, 201, json={"message": "gg"})
         self._call("chat read", "GET", f"/api/matchups/{matchup_id}/chat/", token, 200)
 
+    def _tournament_read(self, n: int) -> None:
+        token = self.tokens[n % PLAYERS]
+        self._call("tournaments", "GET", f"/api/tournaments/?hall={self.hall_id}", token, 200)
+        self._call("tournament", "GET", f"/api/tournaments/{self.tournament_id}/", token, 200)
+
+    def _walkup(self, n: int) -> None:
+        """A party joins the queue (a free table is offered to it at once), reads its place, and leaves."""
+        token = self.tokens[CONNECTED + n % CONNECTED]
+        path = f"/api/poolhouses/{self.hall_id}/queue/"
+        entry = self._call("queue join", "POST", path, token, 201, json={"party_size": 2})
+        self._call("wait list", "GET", path, None, 200)
+        if entry is not None:
+            self._call("queue entry", "GET", f"/api/queue/{entry['id']}/", token, 200)
+            self._call("queue leave", "DELETE", f"/api/queue/{entry['id']}/", token, 204)
+
+    def _report(self) -> None:
+        """Both players of the first match being played report it (the first report ends the game, frees
+        the table and calls the next match; the second makes the result final and advances the bracket)."""
+        path = f"/api/tournaments/{self.tournament_id}/"
+        staff = self.staff_token
+        tournament = self._call("tournament", "GET", path, staff, 200)
+        playing = [m for m in (tournament or {}).get("matches", []) if m["state"] == "on_table"]
+        if not playing:
+            return
+        match = playing[0]
+        first, second = match["a"]["player_id"], match["b"]["player_id"]
+        report = f"{path}matches/{match['id']}/report/"
+        race = match["race_a"]
+        for player, mine, theirs in ((first, race, 0), (second, 0, race)):
+            body = {"my_score": mine, "opponent_score": theirs}
+            if self._call("match report", "POST", report, self.entrant_tokens[player], 200, json=body) is None:
+                return
+        self.reports += 1
+
     def _book(self) -> None:
         table = next(self.booking_tables)
         if table in self.natural_tables and time.monotonic() + BOOKING_LEAD_SECONDS + 75 > self.ends_at:
@@ -208,6 +292,8 @@ class Soak:
         for session in self._call("staff sessions", "GET", path, self.staff_token, 200) or []:
             if session["status_finished"] or session["pooltable"] in self.natural_tables:
                 continue
+            if session["pooltable"] not in self.tables:
+                continue  # a tournament's game: its players end it by reporting
             if datetime.now(UTC) - datetime.fromisoformat(session["start_time"]) >= timedelta(
                 seconds=STAFF_ENDS_AFTER_SECONDS
             ):
@@ -216,7 +302,9 @@ class Soak:
     async def _socket(self, index: int, ticket: str) -> None:
         username = f"bench-soak-{index}"
         action = {"action": "matchmake", "protocol": "initial"}
-        if index % 2:
+        if index % 4 == 3:
+            action = {"action": "tournament", "protocol": "watch", "tournament_id": self.tournament_id}
+        elif index % 2:
             action = {"action": "poolhouse", "protocol": "initial", "poolhouseName": "bench-soak"}
         try:
             async with websockets.connect(f"{self.ws}/ws/base/?uuid={ticket}") as socket:
@@ -250,9 +338,11 @@ class Soak:
             self._notifications,
             self._accept,
             self._chat,
+            self._tournament_read,
+            self._walkup,
         ]
         tick, started, running = 0, time.monotonic(), set()
-        next_booking = next_staff = started
+        next_booking = next_staff = next_report = started
         while time.monotonic() < self.ends_at:
             now = time.monotonic()
             work = [asyncio.to_thread(rotation[tick % len(rotation)], tick)]
@@ -262,6 +352,9 @@ class Soak:
             if now >= next_staff:
                 next_staff += 2
                 work.append(asyncio.to_thread(self._staff_round))
+            if now >= next_report:
+                next_report += REPORT_EVERY_SECONDS
+                work.append(asyncio.to_thread(self._report))
             if now >= next_sample:
                 next_sample += SECONDS / 10
                 self.memory.append(measure())
@@ -309,7 +402,7 @@ def _settle(soak: Soak) -> None:
 
 def main() -> None:
     setup_django()
-    hall_id, tables, player_ids, tokens, tickets, staff_token = _prepare()
+    hall_id, tables, player_ids, tokens, tickets, staff_token, tournament_id, entrant_tokens = _prepare()
     web_port, asgi_port = free_port(), free_port()
     python = sys.executable
     daphne = [python, "-m", "daphne", "-b", "127.0.0.1", "-p", str(asgi_port), "strikem.asgi:application"]
@@ -336,6 +429,8 @@ def main() -> None:
             player_ids,
             tokens,
             staff_token,
+            tournament_id,
+            entrant_tokens,
         )
         elapsed = asyncio.run(soak.run(tickets, lambda: {role: _rss_mb(each) for role, each in roles.items()}))
         _settle(soak)
@@ -356,6 +451,8 @@ def main() -> None:
             "",
             "",
         ),
+        ("tournament matches reported by both players", str(soak.reports), "", ""),
+        ("walk-up parties joined and left", str(soak.calls["queue leave"]), "", ""),
         ("errors (must be 0)", str(sum(soak.errors.values())), "", ""),
     ]
     print_table(
