@@ -68,6 +68,10 @@ def active_user_by_email(email: str | None) -> User | None:
     return User.objects.filter(email__iexact=(email or "").strip(), is_active=True).first()
 
 
+def active_user_exists(*, user_id: int) -> bool:
+    return User.objects.filter(pk=user_id, is_active=True).exists()
+
+
 def email_in_use(*, email: str, other_than: int | None = None) -> bool:
     """Whether another account has this address, in any case."""
     others = User.objects.filter(email__iexact=email.strip())

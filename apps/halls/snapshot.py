@@ -4,8 +4,9 @@ The rendered answer is stored in Redis per hall and per origin (scheme and host:
 picture URLs), tagged with the hall's board version. Every change that reaches the hall's live board
 (a game starting or ending, a table edited in the admin) bumps the version through `snapshot_invalidate`,
 so the next request builds it again; anything else that shows on it (a player renaming themselves or
-changing their picture) is at most BOARD_SNAPSHOT_SECONDS old. The answer's ETag is the version, so a
-client asking again with If-None-Match gets a 304 while nothing changed.
+changing their picture, a tournament's hold beginning or running out by the clock) is at most
+BOARD_SNAPSHOT_SECONDS old. The answer's ETag is the version and the body's checksum, so a client asking
+again with If-None-Match gets a 304 while nothing changed.
 
 A player who is in one of the hall's running games sees their own email there: their answer is built
 for them and never stored. Redis being away costs the cache, not the answer.
@@ -44,8 +45,10 @@ def snapshot_invalidate(hall_id: int) -> None:
         logger.warning("board snapshot of hall %s not invalidated: Redis unreachable", hall_id)
 
 
-def _etag(hall_id: int, version: bytes, origin: str) -> str:
-    return f'"{hall_id}.{int(version)}.{zlib.crc32(origin.encode()):x}"'
+def _etag(hall_id: int, version: bytes, origin: str, body: bytes) -> str:
+    """The version says what changed through the services; the body's own checksum also catches what the
+    clock changes without an event (a tournament's hold beginning or running out)."""
+    return f'"{hall_id}.{int(version)}.{zlib.crc32(origin.encode()):x}.{zlib.crc32(body):x}"'
 
 
 def _render(rows: list[dict[str, Any]]) -> bytes:
@@ -85,7 +88,7 @@ def tables_snapshot(
     except redis.RedisError:
         return Snapshot(_render(build()), None)
     if copy is not None and copy[0] == version and copy[3] >= time.monotonic() and viewer_id not in copy[1]:
-        return Snapshot(copy[2], _etag(hall_id, version, origin))
+        return Snapshot(copy[2], _etag(hall_id, version, origin, copy[2]))
     rows = build()
     body = _render(rows)
     players = frozenset(_player_user_ids(rows))
@@ -97,4 +100,4 @@ def tables_snapshot(
         redis_client().set(body_key, record, ex=settings.BOARD_SNAPSHOT_SECONDS)
     except redis.RedisError:
         logger.warning("board snapshot of hall %s not stored: Redis unreachable", hall_id)
-    return Snapshot(body, _etag(hall_id, version, origin))
+    return Snapshot(body, _etag(hall_id, version, origin, body))

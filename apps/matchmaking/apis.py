@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from apps.accounts.exceptions import NoPlayerProfile
 from apps.accounts.models import Player
-from apps.accounts.selectors import player_named, player_require, players_online_ids
+from apps.accounts.selectors import active_user_exists, player_named, player_require, players_online_ids
 from apps.accounts.serializers import PlayerSerializer, viewer_id
 from apps.core.apis import request_user, validated
 from apps.core.auth import RememberedTokenAuthentication
@@ -46,11 +46,12 @@ class MatchmakingListApi(APIView):
         `filter_location=true` keeps those within MATCHMAKING_RADIUS_KM of me.
         """
         query = validated(serializers.MatchmakingQuerySerializer, request.query_params)
-        me = selectors.lobby_me(user_id=viewer_id(request) or 0)
-        if me is None:
-            raise NoPlayerProfile()
-        if not me["user__is_active"]:
-            raise AuthenticationFailed("User is inactive", code="user_inactive")
+        user_id = viewer_id(request) or 0
+        me = selectors.lobby_me(user_id=user_id)
+        if me is None and active_user_exists(user_id=user_id):
+            raise NoPlayerProfile()  # a staff account, which does not play
+        if me is None or not me["user__is_active"]:  # the token's account is gone or deactivated
+            raise AuthenticationFailed("User not found or inactive", code="user_not_found")
         rows = selectors.matchmaking_list(
             me=me,
             by_rating=query.get("filter") == "rating",

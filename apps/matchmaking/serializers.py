@@ -24,9 +24,9 @@ class MatchmakingPlayerSerializer(PlayerSerializer):
 def matchmaking_list_json(request: Any, page: list[tuple[dict[str, Any], float | None]], online: set[int]) -> bytes:
     """The matchmaking list's body (`selectors.matchmaking_list`'s page): a Player shape and `distance` in
     whole metres per player. The list is the lobby's hot path: each player's JSON, but for `online` and
-    `distance`, is encoded once per host name and kept with their row (`LobbyIndex.rows`, as fresh as the
+    `distance`, is encoded once per scheme and host and kept with their row (`LobbyIndex.rows`, as fresh as the
     lobby index). Nobody is on their own list, so no row shows its email (the owner's alone)."""
-    origin = request.get_host()
+    origin = request.build_absolute_uri("/")  # scheme and host: the picture URLs carry both
     parts = []
     for row, distance in page:
         kept: dict[str, bytes] = row.setdefault("_json", {})

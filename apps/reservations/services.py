@@ -205,14 +205,17 @@ def reservation_create(
     return reservation
 
 
+@retry_deadlocks
 @transaction.atomic
 def reservation_extend(*, reservation_id: int, minutes: int) -> Reservation:
     """More time for a booking not yet over: its end moves `minutes` later, by the same rules as any booking
     (the hall's steps and longest game, the table in service, opening hours, so never past closing; the
     table free until then plus the hall's tidy-up time before the next booking; its players free). The
-    caller says who may ask. The table row is locked first, then the booking, then its players, as a
-    booking locks them. The game is priced at its end like any (the price list in force at its start). After
-    commit: the finish moves to the new end and the hall's board shows it (a `now_busy` with the new end)."""
+    caller says who may ask. The table row is locked first, then the booking, its game session (so a timed
+    finish at this very moment either ends the game first, and the booking is over, or skips it and runs at
+    the new end), then its players, as a booking locks them. The game is priced at its end like any (the
+    price list in force at its start). After commit: the finish moves to the new end and the hall's board
+    shows it (a `now_busy` with the new end)."""
     table_id = Reservation.objects.filter(pk=reservation_id).values_list("table_id", flat=True).first()
     if table_id is None:
         raise exceptions.ReservationNotFound()
@@ -220,7 +223,7 @@ def reservation_extend(*, reservation_id: int, minutes: int) -> Reservation:
     reservation = (
         Reservation.objects.select_for_update().select_related("player_reserving__user").get(pk=reservation_id)
     )
-    session = GameSession.objects.filter(reservation=reservation).first()
+    session = GameSession.objects.select_for_update().filter(reservation=reservation).first()
     now = timezone.now()
     if (
         reservation.status != Reservation.Status.BOOKED
@@ -277,7 +280,7 @@ def hold_release(*, hold_id: int) -> Reservation | None:
 def hold_resume(*, hold_id: int, until: datetime) -> Reservation:
     """An event that gave its table back reopened (a tournament's result undone after its end): its hold
     keeps the table again from now to `until`, unless a booking took the table meanwhile
-    (TABLE_ALREADY_BOOKED). Pushes the board's `table_hold` after commit."""
+    (TABLE_ALREADY_BOOKED). The event tells the board (the tournament's `table_hold` frames)."""
     table_id = Reservation.objects.values_list("table_id", flat=True).get(pk=hold_id)
     table = PoolTable.objects.select_for_update().select_related("hall").get(pk=table_id)
     hold = Reservation.objects.select_for_update().get(pk=hold_id)
@@ -504,6 +507,7 @@ def _table_freed(*, table_id: int) -> None:
         logger.exception("walk-up queue call on table %s failed", table_id)
 
 
+@retry_deadlocks  # a timed finish meeting a last-moment extension of the same game (reservation_extend)
 @transaction.atomic
 def session_finish(
     *, session_id: int, early: bool = False, moved: bool = False, ask_result: bool = True

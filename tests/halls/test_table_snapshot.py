@@ -1,9 +1,11 @@
 """The hall's table list is kept ready between changes, answers conditional requests, and every change that
 reaches the live board (or the admin) makes it current again."""
 
+import time
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -90,3 +92,23 @@ def test_a_remembered_token_still_expires_and_a_forged_one_is_refused(api, clien
     assert api.get(url, HTTP_AUTHORIZATION=f"JWT {forged}").status_code == 401
     with time_machine.travel(timezone.now() + settings.SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"] + timedelta(minutes=1)):
         assert api.get(url, HTTP_AUTHORIZATION=f"JWT {token}").status_code == 401
+
+
+def test_a_tournaments_hold_running_out_by_the_clock_is_no_304(api, hall, settings):
+    """Nothing is announced when a hold's hours end: the kept answer is rebuilt within
+    BOARD_SNAPSHOT_SECONDS, and a client revalidating its copy gets the new one, not a 304."""
+    from tests.tournaments.rows import running_tournament
+
+    settings.BOARD_SNAPSHOT_SECONDS = 1  # kept copies last a second of the process's own (monotonic) clock
+    staff = HallStaffFactory(hall=hall).user
+    table, spare = TableFactory(hall=hall, number=1), TableFactory(hall=hall, number=2)
+    tournament, _match = running_tournament(hall, staff, PlayerFactory(), PlayerFactory(), [table, spare])
+    held = _tables(api, hall.pk)
+    rows = {row["table_id"]: row for row in held.json()}
+    assert (rows[2]["state"], rows[2]["free"], rows[2]["held_for"]["id"]) == ("held", False, tournament.pk)
+    hours_over = tournament.tables.get(table=spare).hold.end_time + timedelta(seconds=1)
+    with time_machine.travel(hours_over, tick=False):
+        time.sleep(1.1)  # the kept copies expire
+        after = _tables(api, hall.pk, HTTP_IF_NONE_MATCH=held["ETag"])
+    assert after.status_code == 200 and after["ETag"] != held["ETag"]
+    assert {row["table_id"]: row["state"] for row in after.json()}[2] == "free"

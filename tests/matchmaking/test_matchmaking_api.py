@@ -250,3 +250,19 @@ def test_notifications_are_mine_only_and_can_be_marked_read(client_for):
     assert client_for(b.user).get("/api/unread-notifications/").json() == {"unread": 1}
     assert client_for(b.user).put("/api/mark-all-read/").status_code == 200
     assert client_for(b.user).get("/api/unread-notifications/").json() == {"unread": 0}
+
+
+def test_the_list_tells_a_gone_or_deactivated_account_401_and_a_staff_account_403(client_for):
+    from apps.accounts.models import User
+
+    gone = _looking()
+    client = client_for(gone.user)  # its token was issued while it existed
+    User.objects.filter(pk=gone.user_id).delete()
+    assert client.get("/api/filter-ratings/").status_code == 401
+    idle = _looking()
+    client = client_for(idle.user)
+    User.objects.filter(pk=idle.user_id).update(is_active=False)
+    assert client.get("/api/filter-ratings/").status_code == 401
+    staff = User.objects.create_user("desk", "desk@example.com", "a-long-desk-pass-7")
+    answer = client_for(staff).get("/api/filter-ratings/")
+    assert answer.status_code == 403 and answer.json()["error"] == "NO_PLAYER_PROFILE"

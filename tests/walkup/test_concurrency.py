@@ -151,3 +151,29 @@ def test_more_time_and_a_booking_racing_for_the_same_minutes_end_with_one_of_the
     live = Reservation.objects.filter(table=table, status=Reservation.Status.BOOKED).order_by("start_time")
     rows = list(live.values_list("start_time", "end_time"))
     assert all(later[0] >= earlier[1] + timedelta(minutes=5) for earlier, later in pairwise(rows))
+
+
+@pytest.mark.parametrize("attempt", range(4))
+def test_more_time_racing_the_games_timed_finish_ends_with_one_of_them(hall, attempt):
+    """Asked for at the last moment: either the game ends at its time and the booking stays as it was
+    (RESERVATION_OVER), or the booking is longer and the game still runs; never a longer booking for a game
+    that ended."""
+    TableFactory(hall=hall, number=1)
+    staff = HallStaffFactory(hall=hall).user
+    entry = services.entry_seat(entry_id=join(hall, minutes=60).pk, table_number=1, user=staff)
+    booking = Reservation.objects.get(pk=entry.reservation_id)
+    due = timezone.now() + timedelta(milliseconds=300)  # within the finish's tolerance, not yet over
+    Reservation.objects.filter(pk=booking.pk).update(start_time=due - timedelta(minutes=60), end_time=due)
+    session = GameSession.objects.filter(reservation=booking).first() or sessions.session_start(
+        reservation_id=booking.pk
+    )
+    results = _race(
+        lambda: services.entry_extend(entry_id=entry.pk, minutes=30, user=entry.player.user).added_minutes,
+        lambda: sessions.session_finish(session_id=session.pk) is not None,
+    )
+    booking.refresh_from_db()
+    session.refresh_from_db()
+    if session.ended_at is not None:
+        assert booking.end_time == due and results[0] == "RESERVATION_OVER"
+    else:
+        assert results == [30, False] and booking.end_time == due + timedelta(minutes=30)
