@@ -12,13 +12,17 @@ header itself stands further left and is never reached, so a forged header chang
 
 import ipaddress
 import logging
+import math
 from functools import cache
+from types import SimpleNamespace
 
 import redis
 from django.conf import settings
 from rest_framework.request import Request
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
+
+from apps.core.exceptions import DomainError
 
 logger = logging.getLogger(__name__)
 
@@ -58,3 +62,21 @@ class ScopedThrottle(ScopedRateThrottle):
         except redis.RedisError:
             logger.warning("throttle %s not enforced: Redis unreachable", getattr(view, "throttle_scope", "?"))
             return True
+
+
+class ScopeThrottled(DomainError):
+    """A socket frame over the rate its REST twin allows (the same budget, counted together)."""
+
+    code = "THROTTLED"
+    status_code = 429
+    default_detail = "Too many of these; wait a little."
+
+
+def throttle_user(*, scope: str, user_id: int) -> None:
+    """Count one use of `scope` by this user against the same budget the REST throttle keeps (a socket
+    action that has a REST twin: sending an invitation or a friend request), or refuse it (THROTTLED)."""
+    throttle = ScopedThrottle()
+    asking = SimpleNamespace(user=SimpleNamespace(pk=user_id, is_authenticated=True), META={})
+    if not throttle.allow_request(asking, SimpleNamespace(throttle_scope=scope)):  # type: ignore[arg-type]
+        wait = throttle.wait()
+        raise ScopeThrottled(f"Too many of these; try again in {math.ceil(wait or 1)} seconds.")

@@ -20,6 +20,7 @@ from apps.accounts.selectors import player_get_by_username
 from apps.core import parsing
 from apps.core.exceptions import DomainError
 from apps.core.observability import OPEN_SOCKETS
+from apps.core.throttling import throttle_user
 from apps.halls.selectors import hall_get_by_slug, hall_table_rows
 from apps.halls.serializers import tables_data
 from apps.matchmaking import services as matchmaking
@@ -264,7 +265,9 @@ class BaseConsumer(AsyncJsonWebsocketConsumer):
 
     async def _on_invite(self, content: dict[str, Any]) -> None:
         invitee = await _player_by_username(content["matchmaker_username"])
-        await database_sync_to_async(matchmaking.invitation_send)(inviter=self._require_player(), invitee=invitee)
+        inviter = self._require_player()
+        await database_sync_to_async(throttle_user)(scope="invitations", user_id=inviter.user_id)  # REST's budget
+        await database_sync_to_async(matchmaking.invitation_send)(inviter=inviter, invitee=invitee)
 
     async def _on_answer_invitation(self, content: dict[str, Any]) -> None:
         answer = content.get("invite_response")

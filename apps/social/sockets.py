@@ -7,6 +7,7 @@ from typing import Any
 
 from apps.accounts.models import Player
 from apps.accounts.selectors import player_named
+from apps.core.throttling import throttle_user
 from apps.realtime import frames
 from apps.realtime.walkup_socket import frame_input
 from apps.social import serializers, services
@@ -17,6 +18,7 @@ Frame = dict[str, Any]
 def request_send(*, content: dict[str, Any], player: Player, request: Any) -> Frame:
     """As `POST /api/friend-requests/`: the player named by `player` (id) or `username`."""
     recipient = player_named(frame_input(serializers.PlayerInputSerializer, content))
+    throttle_user(scope="invitations", user_id=player.user_id)  # REST's limit, the same budget
     friend_request = services.friend_request_send(sender=player, recipient=recipient)
     return frames.friend_request_sent(
         dict(serializers.FriendRequestSerializer(friend_request, context={"request": request}).data)

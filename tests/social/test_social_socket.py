@@ -269,3 +269,35 @@ async def test_a_staff_account_without_a_player_is_refused():
         assert answer["error"] == "NO_PLAYER_PROFILE"
     finally:
         await socket.disconnect()
+
+
+async def test_socket_invitations_and_friend_requests_share_the_rest_budget(monkeypatch):
+    """The socket twins of `POST /api/invitations/` and `POST /api/friend-requests/` count against the same
+    `invitations` rate as REST: past it the frame is refused with THROTTLED and nothing is sent."""
+    from rest_framework.throttling import ScopedRateThrottle
+
+    monkeypatch.setitem(ScopedRateThrottle.THROTTLE_RATES, "invitations", "3/min")
+    sender, *others = await database_sync_to_async(lambda: [PlayerFactory() for _ in range(5)])()
+    rest = APIClient()
+    rest.credentials(HTTP_AUTHORIZATION=await database_sync_to_async(bearer)(sender.user))
+    for other in others[:2]:
+        answer = await database_sync_to_async(rest.post)("/api/invitations/", {"player": other.pk}, format="json")
+        assert answer.status_code == 201
+    socket = await _open(sender.user)
+    try:
+        await socket.send_json_to({"action": "friend", "protocol": "request", "player": others[2].pk})
+        assert "friend_request_sent" in await _frames(socket, "friend_request_sent")  # the third: allowed
+        await socket.send_json_to({"action": "matchmake", "matchmaker_username": others[3].user.username})
+        refused = await socket.receive_json_from(timeout=5)
+        assert refused["type"] == "error" and refused["error"] == "THROTTLED"
+        await socket.send_json_to({"action": "friend", "protocol": "request", "player": others[3].pk})
+        assert (await socket.receive_json_from(timeout=5))["error"] == "THROTTLED"
+    finally:
+        await socket.disconnect()
+    sent_to_fourth = await database_sync_to_async(
+        lambda: (
+            FriendRequest.objects.filter(recipient=others[3]).exists()
+            or matchmaking.invitation_pending(inviter=sender, invitee=others[3]).exists()
+        )
+    )()
+    assert not sent_to_fourth
