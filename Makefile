@@ -92,11 +92,11 @@ run: seed
 
 test: install
 	@mkdir -p var/static
-	@# xdist workers gw0, gw1, gw2, each on its own test database and Redis database (REDIS_URL's number plus
-	@# the worker's: 9, 10 and 11 by default; strikem/settings/test.py). Three on two cores: the e2e tests
-	@# mostly wait on their servers. `make test TEST_WORKERS=2` where Redis database 11 is taken.
+	@# xdist workers gw0 to gw3, each on its own test database and Redis database (REDIS_URL's number plus
+	@# the worker's: 9 to 12 by default; strikem/settings/test.py). Four on two cores: the e2e tests mostly
+	@# wait on their servers. `make test TEST_WORKERS=2` where Redis databases 11 and 12 are taken.
 	@# `$(VENV)/bin/pytest` alone still runs in one process.
-	$(VENV)/bin/pytest -n $(or $(TEST_WORKERS),3)
+	$(VENV)/bin/pytest -n $(or $(TEST_WORKERS),4)
 
 # The suite again with the clock pinned where it once broke (issue 16): 23:30 UTC, just after midnight in a
 # hall's zone, both daylight-saving changes of a zone that has them (its round-the-clock test halls in
