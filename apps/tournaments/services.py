@@ -1091,13 +1091,25 @@ def tournament_undo(*, tournament_id: int | str, staff_user: User) -> Match:
 # --- Telling watchers -----------------------------------------------------------------------------
 
 
+# The version of the last whole snapshot this process pushed, by tournament. One request can change a
+# tournament several times (a report: the game ends and the next match is called, the report is recorded,
+# the result advances the bracket), each change announcing after its commit; a change whose announcement
+# comes after a fresher snapshot already went out has nothing to add, and is not built again.
+_pushed_versions: dict[int, int] = {}
+
+
 def _changed(tournament: Tournament, event: str, match: Match | None = None) -> None:
     """Count the change and, after commit, push it to the tournament's watchers: a live score carries the
-    match alone, anything else the whole snapshot as it then stands."""
+    match alone, anything else the whole snapshot as it then stands (unless this process already pushed
+    one at least as fresh)."""
     Tournament.objects.filter(pk=tournament.pk).update(version=F("version") + 1)
     tournament_id, match_id = tournament.pk, match.pk if match is not None else None
 
     def announce() -> None:
+        if event != "score":
+            current = Tournament.objects.filter(pk=tournament_id).values_list("version", flat=True).first()
+            if current is not None and _pushed_versions.get(tournament_id, -1) >= current:
+                return
         rows = selectors.snapshot_rows(tournament_id=tournament_id)
         snapshot = shapes.snapshot_data(rows)
         card = next((card for card in snapshot["matches"] if card["id"] == match_id), None)
@@ -1109,5 +1121,7 @@ def _changed(tournament: Tournament, event: str, match: Match | None = None) -> 
             snapshot=None if event == "score" else snapshot,
         )
         push_to_tournament(tournament_id, frame)
+        if event != "score":
+            _pushed_versions[tournament_id] = max(snapshot["version"], _pushed_versions.get(tournament_id, -1))
 
     transaction.on_commit(announce)

@@ -775,3 +775,27 @@ def test_a_finished_tournament_gives_its_tables_back_and_an_undo_holds_them_agai
     assert rows[1].hold.status == Reservation.Status.BOOKED  # free: held again until the end
     assert rows[1].hold.start_time <= timezone.now() < rows[1].hold.end_time == tournament.ends_at
     assert rows[0].hold.end_time <= timezone.now()  # booked meanwhile: stays out of it
+
+
+def test_a_report_builds_no_snapshot_a_fresher_one_already_went_out_for(make_tournament, settle, monkeypatch) -> None:
+    """The second report records it and makes the result final, which advances the bracket: the watchers'
+    snapshot is built for the bracket as it ends up, not again for the report it already shows."""
+    from apps.tournaments import selectors
+
+    tournament = make_tournament(players=4, start=True, table_count=1, format="single_elimination")
+    match = _matches(tournament, Match.State.ON_TABLE)[0]
+    first, second = _players(match)
+    _report(settle, tournament, match, first, 5, 3)
+    built: list[int] = []
+    real = selectors.snapshot_rows
+
+    def counted(**kwargs):
+        rows = real(**kwargs)
+        built.append(rows.tournament.version)
+        return rows
+
+    monkeypatch.setattr(selectors, "snapshot_rows", counted)
+    _report(settle, tournament, match, second, 3, 5)
+    tournament.refresh_from_db()
+    assert Match.objects.get(pk=match.pk).state == Match.State.DONE
+    assert built == [tournament.version]  # one build, of the latest version
