@@ -173,12 +173,14 @@ class BaseConsumer(AsyncJsonWebsocketConsumer):
         self.scope_request = _ScopeRequest(self.scope)
         self.viewing_matchup: str | None = None
         self._fill_budget()
-        await self.accept(subprotocol)
-        OPEN_SOCKETS.inc()
-        self.counted = True
+        # Present and reachable before the handshake completes: anything sent to the player from the moment
+        # their client sees the socket open finds it (no phone push for a player whose socket is open).
         await self.channel_layer.group_add(user_group(user_id), self.channel_name)
         if self.player is not None:
             await presence_connect(player_id=self.player.pk, channel_name=self.channel_name)
+        await self.accept(subprotocol)
+        OPEN_SOCKETS.inc()
+        self.counted = True
 
     async def disconnect(self, code: int) -> None:
         if not hasattr(self, "user_id"):
