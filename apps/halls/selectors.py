@@ -12,6 +12,7 @@ from apps.core.geo import bounding_box, great_circle_m
 from apps.halls.exceptions import HallNotFound, HallRequired
 from apps.halls.models import HallPhoto, HallRating, HallStaff, PoolHouse, PoolTable, TableKind
 from apps.reservations.models import GameSession, Reservation
+from apps.reservations.selectors import HOLDS, live_at
 
 
 def hall_queryset() -> QuerySet[PoolHouse]:
@@ -162,14 +163,9 @@ def hall_holds_now(*, hall_id: int) -> dict[int, dict[str, Any]]:
     """The hall's tables held now for a tournament (the booking service's holds, `reservation_create(hold=
     True)`), by table id: which tournament and until when. A hold that a finished tournament released, or
     that is over, holds nothing. Read when the hall's table list is built, not per request (it is kept)."""
-    now = timezone.now()
-    rows = Reservation.objects.filter(
-        table__hall_id=hall_id,
-        status=Reservation.Status.BOOKED,
-        tournament_hold__isnull=False,
-        start_time__lte=now,
-        end_time__gt=now,
-    ).values("table_id", "end_time", "tournament_hold__tournament_id", "tournament_hold__tournament__name")
+    rows = Reservation.objects.filter(HOLDS, live_at(timezone.now()), table__hall_id=hall_id).values(
+        "table_id", "end_time", "tournament_hold__tournament_id", "tournament_hold__tournament__name"
+    )
     return {
         row["table_id"]: {
             "kind": "tournament",

@@ -8,6 +8,7 @@ fields in PICTURE_FIELDS absolute with the host the socket was opened on, as RES
 
 from typing import TYPE_CHECKING, Any
 
+from apps.halls.serializers import hold_data
 from apps.reservations.serializers import reservation_data
 from apps.walkup.serializers import entry_data, extension_data, offer_data, tables_freeing_data, waitlist_data
 
@@ -143,13 +144,14 @@ def table_free(session: "GameSession") -> Frame:
 
 
 def table_hold(*, table_id: int, table_number: int, held_for: dict[str, Any] | None) -> Frame:
-    """To the hall's board: a table is held for an event between its games (`held_for` as in the Table
-    shape, `hold_data`), or is released (`held_for` null: free for bookings and walk-ups again)."""
+    """To the hall's board: a table is held for an event between its games (`held_for`: a row of
+    `hall_holds_now`, shaped as in the Table shape), or is released (`held_for` null: free for bookings and
+    walk-ups again)."""
     return {
         "protocol": "table_hold",
         "changed_table_id": table_id,
         "changed_table_local_id": table_number,
-        "held_for": held_for,
+        "held_for": hold_data(held_for),
     }
 
 

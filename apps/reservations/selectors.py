@@ -1,4 +1,4 @@
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
@@ -14,6 +14,14 @@ _PLAYERS = ("player_reserving__user", "other_player__user")
 # their own inside them. The event names its hold (apps/tournaments: TournamentTable.hold), hence this
 # reverse relation; a hold starts no session.
 HOLDS = Q(tournament_hold__isnull=False)
+
+
+def live_at(moment: datetime, *, via: str = "") -> Q:
+    """The bookings that keep their table at `moment`: booked, begun and not over. `via`: the path to the
+    booking from the model queried (`"hold__"` from a tournament's table)."""
+    return Q(
+        **{f"{via}status": Reservation.Status.BOOKED, f"{via}start_time__lte": moment, f"{via}end_time__gt": moment}
+    )
 
 
 def reservation_players(reservation: Reservation) -> list[Player]:

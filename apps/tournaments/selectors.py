@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from apps.accounts.models import Player
 from apps.reservations.models import GameSession
+from apps.reservations.selectors import live_at
 from apps.tournaments import formats
 from apps.tournaments.exceptions import MatchNotFound, TournamentNotFound
 from apps.tournaments.models import Entry, Match, Tournament, TournamentTable
@@ -51,14 +52,9 @@ def entry_of(*, tournament: Tournament, player: Player) -> Entry | None:
 
 def tournament_ids_on_table(*, table_id: int) -> list[int]:
     """The running tournaments that hold this table now."""
-    now = timezone.now()
     return list(
         TournamentTable.objects.filter(
-            table_id=table_id,
-            tournament__state=Tournament.State.RUNNING,
-            hold__status="booked",
-            hold__start_time__lte=now,
-            hold__end_time__gt=now,
+            live_at(timezone.now(), via="hold__"), table_id=table_id, tournament__state=Tournament.State.RUNNING
         )
         .values_list("tournament_id", flat=True)
         .distinct()

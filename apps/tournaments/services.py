@@ -32,7 +32,6 @@ from apps.accounts.models import Player, User
 from apps.core.exceptions import DomainError
 from apps.halls.models import PoolHouse, PoolTable
 from apps.halls.selectors import hall_holds_now
-from apps.halls.serializers import hold_data
 from apps.halls.services import hall_staff_require
 from apps.notifications.models import Notification
 from apps.notifications.services import notification_send
@@ -42,6 +41,7 @@ from apps.realtime import frames
 from apps.realtime.push import push_to_hall_board, push_to_tournament, push_to_user
 from apps.reservations import services as reservations  # a module import: reservations calls back
 from apps.reservations.exceptions import ReservationError
+from apps.reservations.selectors import live_at
 from apps.social.selectors import blocked_pairs
 from apps.tournaments import exceptions, formats, selectors, shapes
 from apps.tournaments.models import Entry, Match, Tournament, TournamentTable
@@ -524,7 +524,7 @@ def _announce_holds(tournament: Tournament) -> None:
     held = hall_holds_now(hall_id=tournament.hall_id)
     rows = TournamentTable.objects.filter(tournament=tournament).select_related("table")
     hold_frames = [
-        frames.table_hold(table_id=row.table_id, table_number=row.table.number, held_for=hold_data(held[row.table_id]))
+        frames.table_hold(table_id=row.table_id, table_number=row.table.number, held_for=held[row.table_id])
         for row in rows
         if row.table_id in held and held[row.table_id]["id"] == tournament.pk
     ]
@@ -561,14 +561,9 @@ def _hold_again(tournament: Tournament) -> None:
 
 def _free_tables(tournament: Tournament) -> list[TournamentTable]:
     """The tournament's tables that can take a match now: held now, in service, nothing played on them."""
-    now = timezone.now()
     rows = list(
         TournamentTable.objects.filter(
-            tournament=tournament,
-            hold__status="booked",
-            hold__start_time__lte=now,
-            hold__end_time__gt=now,
-            table__out_of_service=False,
+            live_at(timezone.now(), via="hold__"), tournament=tournament, table__out_of_service=False
         )
         .select_related("table", "hold")
         .order_by("table__number")
