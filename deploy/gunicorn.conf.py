@@ -11,8 +11,13 @@ keepalive = 5
 # The longest request line taken (path and query string), as nginx's default 8 KB header buffers: a longer
 # one is refused with 414 before Django (documented in the schema, apps/core/schema.py).
 limit_request_line = 8190
-# Recycle a worker after this many requests (bounds slow memory growth); a restart costs a Django import,
-# so not too often: at 2,000 the benchmarks saw workers restarting every few seconds under load.
+# The application is imported once, in the master, and each worker is a fork of it: a worker (re)starts
+# without importing Django again, and the workers share the imported code's memory. Nothing opens a
+# connection at import (the database, Redis and SNS connect on first use, in the worker); a deploy restarts
+# the service (deploy/application_start.sh), so new code is always loaded afresh.
+preload_app = True
+# Recycle a worker after this many requests (bounds slow memory growth); not too often: at 2,000 the
+# benchmarks saw workers restarting every few seconds under load.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "10000"))
 max_requests_jitter = max_requests // 10
 accesslog = "-"

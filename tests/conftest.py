@@ -2,6 +2,7 @@ import io
 import shutil
 from collections.abc import Callable, Iterator
 from datetime import time
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -14,6 +15,7 @@ from apps.core.redis import redis_client
 from apps.halls import snapshot
 from apps.matchmaking import lobby
 from apps.tournaments import services as tournament_services
+from tests.databases import keep_reference_tables, worker_database
 from tests.factories import ROUND_THE_CLOCK_ZONE, HallFactory, PlayerFactory, TableFactory
 
 
@@ -30,6 +32,26 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """
     if hasattr(config, "workerinput"):
         items.sort(key=lambda item: item.get_closest_marker("e2e") is None)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(
+    request: pytest.FixtureRequest, django_test_environment: None, django_db_blocker: Any
+) -> Iterator[None]:
+    """pytest-django's own set-up in one process; under xdist, each worker's database a copy of one migrated
+    per run (tests/databases.py)."""
+    from django.test.utils import setup_databases, teardown_databases
+
+    worker = getattr(request.config, "workerinput", None)
+    keep_reference_tables()
+    with django_db_blocker.unblock():
+        if worker is None:
+            made = setup_databases(verbosity=0, interactive=False, serialized_aliases=())
+        else:
+            made = worker_database(worker["workerid"], worker["testrunuid"])
+    yield
+    with django_db_blocker.unblock():
+        teardown_databases(made, verbosity=0)
 
 
 @pytest.fixture(autouse=True)

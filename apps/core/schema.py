@@ -20,6 +20,7 @@ from typing import Any
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from drf_spectacular.plumbing import append_meta
 from drf_spectacular.utils import set_override
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -157,13 +158,10 @@ class AutoSchema(SpectacularAutoSchema):
     def _map_serializer_field(self, field: Any, direction: str, bypass_extensions: bool = False) -> dict[str, Any]:
         # Opening hours are wall-clock "HH:MM:SS" without an offset (OpenAPI's `time` format requires one).
         if isinstance(field, serializers.TimeField):
+            # The field's own facts (read-only, nullable, description) as drf-spectacular gives any field.
             schema: dict[str, Any] = {"type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9](:[0-5][0-9])?$"}
             schema["example"] = "10:00:00"
-            if field.read_only:
-                schema["readOnly"] = True
-            if field.help_text:
-                schema["description"] = str(field.help_text)
-            return schema
+            return append_meta(schema, self._get_serializer_field_meta(field, direction))
         return super()._map_serializer_field(field, direction, bypass_extensions)
 
     def _resolve_path_parameters(self, variables: list[str]) -> list[dict[str, Any]]:

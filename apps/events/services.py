@@ -11,16 +11,14 @@ pending with exponential backoff: the player's action never waits for or fails o
 import json
 import logging
 from datetime import timedelta
-from functools import lru_cache
 from typing import Any
 
-import boto3
-from botocore.config import Config
 from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from apps.core.aws import sns_client
 from apps.events import tasks  # a module import: tasks import this module too (see README, "Cycles")
 from apps.events.models import OutboxEvent
 
@@ -51,14 +49,8 @@ def _nudge(task: Any) -> None:
         logger.warning("could not queue the outbox publisher", exc_info=True)
 
 
-@lru_cache(maxsize=4)
-def _sns_client(endpoint: str | None, region: str) -> Any:
-    config = Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 2, "mode": "standard"})
-    return boto3.client("sns", endpoint_url=endpoint or None, region_name=region, config=config)
-
-
 def _send_to_sns(event: OutboxEvent) -> None:
-    client = _sns_client(settings.AWS_ENDPOINT_URL or None, settings.AWS_REGION or "eu-central-1")
+    client = sns_client()
     client.publish(
         TopicArn=settings.SNS_TOPIC_ARN,
         Message=json.dumps({"event_type": event.event_type, "event_id": event.pk, "payload": event.payload}),

@@ -9,13 +9,11 @@ import json
 import logging
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any, Protocol
 
-import boto3
-from botocore.config import Config
-from botocore.exceptions import ClientError
 from django.conf import settings
+
+from apps.core.aws import sns_client
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +72,8 @@ class SnsMobilePush:
         application = self.applications.get(platform)
         if application is None:
             raise PlatformNotConfigured(platform)
+        from botocore.exceptions import ClientError  # loaded with the client, not at start-up (apps/core/aws.py)
+
         try:
             response = self.client.create_platform_endpoint(PlatformApplicationArn=application, Token=token)
         except ClientError as error:
@@ -90,6 +90,8 @@ class SnsMobilePush:
         # APNS_SANDBOX): the segment after "endpoint/" in its ARN.
         key = endpoint_arn.split(":", 5)[-1].split("/")[1]
         body = {"default": message.body, key: json.dumps(_platform_payload(key, message))}
+        from botocore.exceptions import ClientError
+
         try:
             response = self.client.publish(TargetArn=endpoint_arn, Message=json.dumps(body), MessageStructure="json")
         except ClientError as error:
@@ -124,16 +126,9 @@ class RecordingMobilePush:
 RECORDER = RecordingMobilePush()
 
 
-@lru_cache(maxsize=4)
-def _sns(endpoint: str | None, region: str, applications: tuple[tuple[str, str], ...]) -> SnsMobilePush:
-    config = Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 2, "mode": "standard"})
-    client = boto3.client("sns", endpoint_url=endpoint, region_name=region, config=config)
-    return SnsMobilePush(client, dict(applications))
-
-
 def mobile_push_port() -> MobilePushPort:
     """SNS when the platform applications are configured, else the recorder."""
     applications = settings.SNS_PLATFORM_APPLICATION_ARNS
     if not applications:
         return RECORDER
-    return _sns(settings.AWS_ENDPOINT_URL or None, settings.AWS_REGION or "eu-central-1", tuple(applications.items()))
+    return SnsMobilePush(sns_client(), dict(applications))

@@ -23,8 +23,6 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 from itertools import combinations
 
-import networkx as nx
-
 SINGLE_ELIMINATION = "single_elimination"
 DOUBLE_ELIMINATION = "double_elimination"
 ROUND_ROBIN = "round_robin"
@@ -385,6 +383,8 @@ def swiss_pairings(
     score_weight = count * count + 1
     rematch_weight = score_weight * int(math.ceil(score_gaps * score_gaps * 4) + 1) * count + 1
     base = rematch_weight * count + 1
+    import networkx as nx  # a Swiss round's pairing only: not worth its start-up in every other process
+
     graph = nx.Graph()
     for first, second in combinations(ranked, 2):
         cost = rank_weight * abs(rank[first.player] - rank[second.player])

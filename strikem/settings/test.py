@@ -5,8 +5,6 @@ import time
 from datetime import datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-import time_machine
-
 os.environ.setdefault("DATABASE_URL", "mysql://root@127.0.0.1:3306/strikem")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/9")
 os.environ.setdefault("CACHE_KEY_PREFIX", "strikem-test")
@@ -73,4 +71,6 @@ if os.environ.get("STRIKEM_TEST_CLOCK") and not os.environ.get("STRIKEM_TEST_CLO
     _pinned = datetime.fromisoformat(os.environ["STRIKEM_TEST_CLOCK"].replace("Z", "+00:00"))
     os.environ["STRIKEM_TEST_CLOCK_OFFSET"] = str(_pinned.timestamp() - time.time())
 if os.environ.get("STRIKEM_TEST_CLOCK_OFFSET"):
+    import time_machine  # only for a pinned run: it brings pytest into every server process a test starts
+
     time_machine.travel(time.time() + float(os.environ["STRIKEM_TEST_CLOCK_OFFSET"]), tick=True).start()

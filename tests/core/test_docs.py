@@ -420,3 +420,14 @@ def test_no_module_but_the_frames_module_builds_a_frame() -> None:
             if isinstance(node, ast.Dict) and "protocol" in _constant_keys(node):
                 elsewhere.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert not elsewhere, f"frames built outside apps/realtime/frames.py: {elsewhere}"
+
+
+def test_a_wall_clock_time_field_keeps_its_facts_in_the_schema(schema: dict[str, Any]) -> None:
+    """Times are written as our own pattern (apps/core/schema.py), but a field that may be null still says so:
+    a player without quiet hours gets `null` there (the fuzz's response check found it undeclared)."""
+    shapes = schema["components"]["schemas"]
+    for shape in ("PushSettings", "PushSettingsInputRequest"):
+        for name in ("quiet_hours_start", "quiet_hours_end"):
+            field = shapes[shape]["properties"][name]
+            assert field["nullable"] is True and field["pattern"] and field["description"]
+    assert "nullable" not in shapes["PoolHouse"]["properties"]["open_time"]

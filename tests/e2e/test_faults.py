@@ -50,19 +50,21 @@ def _until(check, seconds: float, step: float = 0.25):
 def test_a_worker_killed_mid_work_loses_no_session_and_runs_none_twice() -> None:
     hall = HallFactory(open_time="00:00", close_time="00:00", time_zone="UTC")
     first, second = PlayerFactory(), PlayerFactory()
-    start = timezone.now() + timedelta(seconds=4)
     tables = [TableFactory(hall=hall, number=n + 1) for n in range(4)]
-    reservations = [
-        book_directly(table, first, second, start=start + timedelta(seconds=n), seconds=8)
-        for n, table in enumerate(tables)
-    ]
-    for reservation in reservations:
-        schedule_if_due(reservation)  # what a booking does after commit: exact-time tasks in the broker
-    ids = [reservation.pk for reservation in reservations]
     # Tasks a dead worker held come back after 5 s here (an hour in production), so the redelivered copies
     # run during this test, after the sweep already did their work: they must change nothing.
     fast = {"CELERY_VISIBILITY_TIMEOUT": "5", "CELERY_UNACKED_RESTORE_SECONDS": "1", "SESSIONS_SWEEP_SECONDS": "2"}
     with celery_worker(name="worker-doomed", env=fast) as doomed:
+        # Booked once the worker is up (its start-up takes seconds on a busy machine), three seconds apart: it
+        # takes every task at once and holds the later ones for their time, and dies after the first starts.
+        start = timezone.now() + timedelta(seconds=2)
+        reservations = [
+            book_directly(table, first, second, start=start + timedelta(seconds=3 * n), seconds=8)
+            for n, table in enumerate(tables)
+        ]
+        for reservation in reservations:
+            schedule_if_due(reservation)  # what a booking does after commit: exact-time tasks in the broker
+        ids = [reservation.pk for reservation in reservations]
         assert _until(lambda: GameSession.objects.filter(reservation_id__in=ids).exists(), 20), "nothing started"
         doomed.kill()  # SIGKILL: no goodbye, its reserved tasks stay unacknowledged in Redis
         doomed.wait()

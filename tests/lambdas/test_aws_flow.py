@@ -14,6 +14,7 @@ import yaml
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from apps.core.aws import clear_clients as clear_aws_clients
 from apps.events import services as outbox
 from apps.events.models import OutboxEvent
 from apps.matchmaking import services as matchmaking
@@ -64,7 +65,7 @@ def aws(moto_url, monkeypatch, settings):
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     settings.AWS_ENDPOINT_URL = moto_url
     settings.AWS_REGION = REGION
-    outbox._sns_client.cache_clear()
+    clear_aws_clients()
 
     def client(name):
         return boto3.client(name, endpoint_url=moto_url, region_name=REGION)
@@ -163,7 +164,7 @@ def test_events_wait_in_the_outbox_while_sns_is_down_and_go_out_after(aws, setti
     topic_arn, queues = _fan_out(aws)
     settings.SNS_TOPIC_ARN = topic_arn
     settings.AWS_ENDPOINT_URL = f"http://127.0.0.1:{free_port()}"  # nothing listens there
-    outbox._sns_client.cache_clear()
+    clear_aws_clients()
     a, b = PlayerFactory(), PlayerFactory()
     matchmaking.invitation_send(inviter=a, invitee=b)
     matchup = matchmaking.invitation_accept(invitee=b, inviter=a)  # the player's action succeeds
@@ -174,7 +175,7 @@ def test_events_wait_in_the_outbox_while_sns_is_down_and_go_out_after(aws, setti
     assert pending.sent_at is None and pending.attempts == 1 and pending.last_error
 
     settings.AWS_ENDPOINT_URL = moto_url
-    outbox._sns_client.cache_clear()
+    clear_aws_clients()
     assert outbox.outbox_publish_pending() == {"sent": 0, "failed": 0}  # backing off
     OutboxEvent.objects.update(available_at=timezone.now() - timedelta(seconds=1))
     assert outbox.outbox_publish_pending() == {"sent": 1, "failed": 0}

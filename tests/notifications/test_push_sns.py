@@ -23,10 +23,11 @@ from django.db import transaction
 from rest_framework.test import APIClient
 
 from apps.accounts.services import ws_ticket_issue
+from apps.core import aws
 from apps.events.models import OutboxEvent
 from apps.events.services import outbox_publish_pending
 from apps.matchmaking import services as matchmaking
-from apps.notifications import mobile_push, services
+from apps.notifications import services
 from apps.notifications.models import Device, Notification, PushDelivery, PushSettings
 from apps.notifications.services import notification_send
 from apps.notifications.tasks import push_endpoints_delete_task
@@ -70,9 +71,9 @@ def sns(moto_url, monkeypatch, settings):
     settings.AWS_ENDPOINT_URL = moto_url
     settings.AWS_REGION = REGION
     settings.SNS_PLATFORM_APPLICATION_ARNS = {"FCM": fcm, "APNS": apns}
-    mobile_push._sns.cache_clear()
+    aws.clear_clients()
     yield SimpleNamespace(client=client, fcm=fcm, apns=apns, url=moto_url)
-    mobile_push._sns.cache_clear()
+    aws.clear_clients()
 
 
 def _endpoints(sns, application: str) -> list[dict]:
