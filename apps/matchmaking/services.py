@@ -83,8 +83,7 @@ def invitation_send(*, inviter_id: int, invitee_id: int) -> Invitation:
 
     Both players are locked by id (as every action between two players locks them), then every rule is
     read in one query; the invitation and the notification are written, and after commit the invitee's
-    sockets get the `invited` frame and then the notification in one push (then the outbox wakes for
-    their phones).
+    sockets get the `invited` frame first, then the notification (and the outbox wakes for their phones).
     A missing or deactivated invitee is PLAYER_NOT_FOUND."""
     if inviter_id == invitee_id:
         raise exceptions.InvalidInvitee()
@@ -110,6 +109,10 @@ def invitation_send(*, inviter_id: int, invitee_id: int) -> Invitation:
     )
     if checks["they_block_me"]:
         return invitation
+    # Registered before the notification's own hooks: the frame goes out first after commit.
+    frame = frames.invited(invitation, inviter)
+    user_id = invitee.user_id
+    transaction.on_commit(lambda: push_to_user(user_id, frame))
     notification_send(
         recipient=invitee,
         type=Notification.Type.INVITED,
@@ -117,7 +120,6 @@ def invitation_send(*, inviter_id: int, invitee_id: int) -> Invitation:
         extra=str(invitation.pk),
         sent_by=inviter,
         recipient_has_device=checks["invitee_has_device"],
-        frames_before=[frames.invited(invitation, inviter)],
     )
     return invitation
 

@@ -56,18 +56,15 @@ def notification_send(
     extra: str = "",
     sent_by: Player | None = None,
     recipient_has_device: bool | None = None,
-    frames_before: Sequence[dict[str, Any]] = (),
 ) -> Notification:
     """Store the notification, then (after commit) push it to every socket the recipient has open; a push
     kind for a player with a device also goes to the outbox for their phones (see the module docstring).
-    `recipient_has_device`: whether they have one, when the caller read it already (None: read here).
-    `frames_before`: the action's own frames for the recipient, pushed just before the notification's in
-    the same message (one trip through the channel layer), before the outbox is woken for the phones."""
+    `recipient_has_device`: whether they have one, when the caller read it already (None: read here)."""
     notification = Notification.objects.create(
         recipient=recipient, type=type, body=body[:500], extra=str(extra)[:64], sent_by=sent_by
     )
     user_id = recipient.user_id
-    transaction.on_commit(lambda: push_to_user(user_id, *frames_before, frames.notification(notification)))
+    transaction.on_commit(lambda: push_to_user(user_id, frames.notification(notification)))
     if recipient_has_device is None and type in PUSH_KINDS:
         recipient_has_device = Device.objects.filter(player=recipient).exists()
     if type in PUSH_KINDS and recipient_has_device:

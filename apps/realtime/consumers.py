@@ -454,14 +454,7 @@ class BaseConsumer(AsyncJsonWebsocketConsumer):
     # --- Outgoing (channel layer events) ----------------------------------------------------
 
     async def push_frame(self, event: dict[str, Any]) -> None:
-        await self._deliver(event["frame"])
-
-    async def push_frames(self, event: dict[str, Any]) -> None:
-        """Several frames pushed together (apps/realtime/push.py), sent in their order."""
-        for frame in event["frames"]:
-            await self._deliver(frame)
-
-    async def _deliver(self, frame: dict[str, Any]) -> None:
+        frame = event["frame"]
         if (
             frame.get("protocol") == "handleMessage"
             and self.player is not None

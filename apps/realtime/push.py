@@ -55,19 +55,12 @@ def _push_loop() -> asyncio.AbstractEventLoop:
         return _loop
 
 
-def _group_send(group: str, *frames: dict[str, Any]) -> None:
-    """One channel-layer message to the group: a frame alone as `push.frame`, several (in their order) as
-    `push.frames`, so that frames that go together cost one trip through the layer (four Redis round
-    trips) instead of one each."""
+def _group_send(group: str, frame: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
     try:
-        message: dict[str, Any] = (
-            {"type": "push.frame", "frame": frames[0]}
-            if len(frames) == 1
-            else {"type": "push.frames", "frames": list(frames)}
-        )
+        message = {"type": "push.frame", "frame": frame}
         asyncio.run_coroutine_threadsafe(layer.group_send(group, message), _push_loop()).result(timeout=5)
     except Exception:
         logger.warning("push to %s failed", group, exc_info=True)
@@ -83,9 +76,8 @@ def push_warm() -> None:
         asyncio.run_coroutine_threadsafe(discard, _push_loop()).result(timeout=5)
 
 
-def push_to_user(user_id: int, frame: dict[str, Any], *more: dict[str, Any]) -> None:
-    """To every socket the user has open; `more` frames follow `frame`, in order, in the same message."""
-    _group_send(user_group(user_id), frame, *more)
+def push_to_user(user_id: int, frame: dict[str, Any]) -> None:
+    _group_send(user_group(user_id), frame)
 
 
 def tournament_group(tournament_id: int) -> str:

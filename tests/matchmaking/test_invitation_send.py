@@ -83,23 +83,20 @@ def test_an_invitee_without_a_phone_gets_no_mobile_push_event(client_for):
     assert not OutboxEvent.objects.filter(event_type="MobilePush").exists()
 
 
-def test_the_invited_frame_and_then_the_notification_go_in_one_push_first(
-    django_capture_on_commit_callbacks, monkeypatch
-):
+def test_the_invited_frame_is_pushed_before_the_notification(django_capture_on_commit_callbacks, monkeypatch):
     sent = []
-    monkeypatch.setattr("apps.realtime.push._group_send", lambda group, *frames: sent.append((group, frames)))
+    monkeypatch.setattr("apps.realtime.push._group_send", lambda group, frame: sent.append((group, frame)))
     inviter, invitee = PlayerFactory(), PlayerFactory()
-    Device.objects.create(player=invitee, platform=Device.Platform.APNS, token=APNS_TOKEN)
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+    with django_capture_on_commit_callbacks(execute=True):
         invitation = services.invitation_send(inviter_id=inviter.pk, invitee_id=invitee.pk)
-    assert len(callbacks) == 2  # the push, then the outbox's wake-up for the phone
-    callbacks[0]()
-    ((group, (invited, notification)),) = sent
-    assert group == f"user.{invitee.user_id}"
-    assert (invited["protocol"], notification["protocol"]) == ("invited", "notification")
+    assert [(group, frame["protocol"]) for group, frame in sent] == [
+        (f"user.{invitee.user_id}", "invited"),
+        (f"user.{invitee.user_id}", "notification"),
+    ]
+    invited = sent[0][1]
     assert (invited["invitation_id"], invited["inviter_player_id"]) == (invitation.pk, inviter.pk)
     assert invited["inviteSenderUsername"] == inviter.user.username
-    assert notification["sent_by"] == {"id": inviter.pk, "username": inviter.user.username}
+    assert sent[1][1]["sent_by"] == {"id": inviter.pk, "username": inviter.user.username}
 
 
 def test_each_rule_still_refuses_with_its_code(client_for):

@@ -357,19 +357,6 @@ async def test_a_socket_idle_longer_than_the_channel_layers_blocking_pop_still_g
     await communicator.disconnect()
 
 
-async def test_an_invitation_brings_the_invited_frame_then_its_notification(players):
-    me, other, _ = players
-    communicator, _, _ = await _open(me.user)
-    invitation = await database_sync_to_async(matchmaking_invite)(other, me)
-    invited = await communicator.receive_json_from(timeout=5)
-    notification = await communicator.receive_json_from(timeout=5)
-    assert (invited["protocol"], invited["invitation_id"]) == ("invited", invitation.pk)
-    assert (notification["protocol"], notification["type"]) == ("notification", "INV")
-    assert notification["extra"] == str(invitation.pk)
-    assert await communicator.receive_nothing(timeout=0.2)
-    await communicator.disconnect()
-
-
 def matchmaking_invite(inviter, invitee):
     from apps.matchmaking.services import invitation_send
 
