@@ -23,3 +23,11 @@ max_requests_jitter = max_requests // 10
 accesslog = "-"
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def post_worker_init(worker: object) -> None:
+    """Warm the worker before it takes requests (apps/core/warmup.py): its first request used to import
+    the views and open every connection."""
+    from apps.core.warmup import worker_warm
+
+    worker_warm()

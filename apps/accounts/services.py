@@ -29,6 +29,7 @@ from apps.accounts.exceptions import (
 from apps.accounts.google import google_identity_verify
 from apps.accounts.models import Player, User, VerificationCode
 from apps.accounts.selectors import active_user_by_email, email_in_use
+from apps.core.compiled import CompiledValues
 from apps.core.images import image_normalize
 from apps.core.redis import async_redis_client, redis_client
 from apps.notifications.services import devices_forget
@@ -342,3 +343,32 @@ def players_lock(players: Iterable[Player]) -> dict[int, Player]:
         player.pk: player
         for player in Player.objects.select_for_update().select_related("user").filter(pk__in=ids).order_by("pk")
     }
+
+
+# Two players locked by id, compiled once per process (apps/core/compiled.py): the invitation's hot path
+# (bench/push_latency.py). Marker values stand where the ids go.
+_PAIR_FIELDS = ("id", "user_id", "profile_image", "user__username", "user__is_active")
+_PAIR_LOCK = CompiledValues(
+    lambda first, second: (
+        Player.objects.select_for_update().filter(pk__in=[first, second]).order_by("pk").values(*_PAIR_FIELDS)
+    ),
+    first=-7_300_001,
+    second=-7_300_002,
+)
+
+
+def players_pair_lock(first_id: int, second_id: int) -> dict[int, Player]:
+    """Lock two players' rows (with their users) by id, in id order as `players_lock` does, without loading
+    them first; the players found, by id. Only what a message or a frame about them needs is read (id, user
+    id, picture, username, is_active): any other field loads from the database when it is first read.
+    The caller's transaction holds the locks."""
+    players = {}
+    for row in _PAIR_LOCK(first=first_id, second=second_id):
+        player = Player.from_db(
+            "default", ["id", "user_id", "profile_image"], [row["id"], row["user_id"], row["profile_image"]]
+        )
+        player.user = User.from_db(
+            "default", ["id", "username", "is_active"], [row["user_id"], row["user__username"], row["user__is_active"]]
+        )
+        players[player.pk] = player
+    return players

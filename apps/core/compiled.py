@@ -15,12 +15,24 @@ threads each compile their own.
 """
 
 import threading
+import weakref
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
-from django.db import connections, router
+from django.db import connections, router, transaction
 from django.db.models import QuerySet
+
+_EVERY: "weakref.WeakSet[CompiledValues]" = weakref.WeakSet()
+
+
+def compile_all() -> None:
+    """Compile every query declared so far for this thread, executing none (a worker's warm-up,
+    apps/core/warmup.py): the first compilation of a query costs milliseconds. Inside a transaction, so
+    that locking reads compile as they do in their services."""
+    for query in list(_EVERY):
+        with transaction.atomic():
+            query._entry()
 
 
 class CompiledValues:
@@ -34,6 +46,7 @@ class CompiledValues:
         self._constants = constants
         self._local = threading.local()  # .compiled: {alias: entry}, for this thread's connections
         self._model: Any = None
+        _EVERY.add(self)
 
     def _entry(self) -> tuple[str, tuple[str, list[Any], dict[str, list[int]], list[str], Any, Any, set[str], Any]]:
         compiled: dict[str, Any] = self._local.__dict__.setdefault("compiled", {})

@@ -4,7 +4,7 @@ from typing import Any
 from uuid import UUID
 
 from django.conf import settings
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from apps.accounts.models import Player
@@ -14,8 +14,9 @@ from apps.core.geo import distance_m
 from apps.matchmaking import exceptions
 from apps.matchmaking.lobby import lobby_index, ranked_ids
 from apps.matchmaking.models import Invitation, Matchup, Message
+from apps.notifications.models import Device
 from apps.social.models import Block
-from apps.social.selectors import blocks_of
+from apps.social.selectors import block_rows, blocks_of
 
 MAX_LIST = 200
 
@@ -25,18 +26,14 @@ def denial_cooldown_start() -> datetime:
     return timezone.now() - timedelta(seconds=settings.DENIAL_COOLDOWN_SECONDS)
 
 
-def _recent_denials() -> QuerySet[Invitation]:
-    return Invitation.objects.filter(status=Invitation.Status.DENIED, answered_at__gt=denial_cooldown_start())
+def _recent_denials(since: datetime | None = None) -> QuerySet[Invitation]:
+    """Denials answered after `since` (default: the cooldown's start)."""
+    return Invitation.objects.filter(status=Invitation.Status.DENIED, answered_at__gt=since or denial_cooldown_start())
 
 
 def denied_me_recently_ids(player: Player) -> QuerySet[Invitation, Any]:
     """Ids of players who denied my invitation within the cooldown (hidden from my list)."""
     return _recent_denials().filter(player_inviting=player).values("player_invited_id")
-
-
-def player_denied_recently(*, inviter: Player, invitee: Player) -> bool:
-    """Whether `invitee` denied `inviter` within the cooldown."""
-    return _recent_denials().filter(player_inviting=inviter, player_invited=invitee).exists()
 
 
 def denied_pairs(player_ids: Iterable[int]) -> set[frozenset[int]]:
@@ -54,20 +51,30 @@ def met_pairs(player_ids: Iterable[int]) -> set[frozenset[int]]:
 
 def invitation_pending(*, inviter: Player, invitee: Player) -> QuerySet[Invitation]:
     """The live invitation from `inviter` to `invitee` (at most one), as a queryset to lock or test."""
+    return _pending_between(inviter.pk, invitee.pk, timezone.now())
+
+
+def _pending_between(inviter_id: int, invitee_id: int, now: datetime) -> QuerySet[Invitation]:
     return Invitation.objects.filter(
-        player_inviting=inviter,
-        player_invited=invitee,
+        player_inviting_id=inviter_id,
+        player_invited_id=invitee_id,
         status=Invitation.Status.PENDING,
-        expires_at__gt=timezone.now(),
+        expires_at__gt=now,
     )
 
 
 def matchup_open_between(first: Player, second: Player) -> Matchup | None:
     """Their chat, if neither has hidden it."""
+    return _open_chats_between(first.pk, second.pk).first()
+
+
+def _open_chats_between(first_id: int, second_id: int) -> QuerySet[Matchup]:
     return Matchup.objects.filter(
-        Q(player_inviting=first, player_accepting=second, inviting_hidden=False, accepting_hidden=False)
-        | Q(player_inviting=second, player_accepting=first, inviting_hidden=False, accepting_hidden=False)
-    ).first()
+        Q(player_inviting_id=first_id, player_accepting_id=second_id)
+        | Q(player_inviting_id=second_id, player_accepting_id=first_id),
+        inviting_hidden=False,
+        accepting_hidden=False,
+    )
 
 
 def matchup_of_member(*, matchup_id: UUID | str, player: Player) -> Matchup:
@@ -131,6 +138,46 @@ _KEPT_OFF = CompiledValues(
     player_id=_PLAYER,
     since=_SINCE,
 )
+
+
+# What sending an invitation must know about the pair, in one query compiled once per process, read after
+# both players are locked (so it sees every change committed before): blocks both ways, a live invitation
+# of mine to them, their denial within the cooldown, an open chat of ours, and whether the invitee has a
+# phone to push to. The invitation's hot path (bench/push_latency.py); it asked these in six queries.
+_INVITER, _INVITEE, _NOW = -7_200_011, -7_200_012, datetime(2001, 2, 3, 4, 5, 7, 8, tzinfo=UTC)
+_INVITATION_CHECKS = CompiledValues(
+    lambda inviter_id, invitee_id, now, since: (
+        Player.objects.filter(pk=invitee_id)
+        .order_by()
+        .values(
+            i_block_them=Exists(block_rows(blocker_id=inviter_id, blocked_id=invitee_id)),
+            they_block_me=Exists(block_rows(blocker_id=invitee_id, blocked_id=inviter_id)),
+            pending=Exists(_pending_between(inviter_id, invitee_id, now)),
+            denied_recently=Exists(
+                _recent_denials(since).filter(player_inviting_id=inviter_id, player_invited_id=invitee_id)
+            ),
+            open_chat=Exists(_open_chats_between(inviter_id, invitee_id)),
+            invitee_has_device=Exists(Device.objects.filter(player_id=invitee_id)),
+        )
+    ),
+    constants=(1, False, Invitation.Status.PENDING, Invitation.Status.DENIED),  # 1: EXISTS selects it
+    inviter_id=_INVITER,
+    invitee_id=_INVITEE,
+    now=_NOW,
+    since=_SINCE,
+)
+
+
+def invitation_checks(*, inviter_id: int, invitee_id: int) -> dict[str, bool]:
+    """What may stop `inviter_id` inviting `invitee_id` (see _INVITATION_CHECKS), one flag each; all False
+    when the invitee does not exist."""
+    rows = _INVITATION_CHECKS(
+        inviter_id=inviter_id, invitee_id=invitee_id, now=timezone.now(), since=denial_cooldown_start()
+    )
+    return rows[0] if rows else dict.fromkeys(_CHECK_NAMES, False)
+
+
+_CHECK_NAMES = ("i_block_them", "they_block_me", "pending", "denied_recently", "open_chat", "invitee_has_device")
 
 
 def lobby_me(*, user_id: int) -> dict[str, Any] | None:

@@ -14,19 +14,20 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from apps.accounts.exceptions import NoPlayerProfile, PlayerNotFound
 from apps.accounts.models import Player
-from apps.accounts.services import players_lock
+from apps.accounts.services import players_lock, players_pair_lock
 from apps.core.geo import distance_m
 from apps.events.services import event_publish
 from apps.matchmaking import exceptions
 from apps.matchmaking.models import Invitation, Matchup, Message
 from apps.matchmaking.selectors import (
     denied_pairs,
+    invitation_checks,
     invitation_pending,
     matchup_of_member,
     matchup_open_between,
     met_pairs,
-    player_denied_recently,
     rating_window,
 )
 from apps.notifications.models import Notification
@@ -75,37 +76,51 @@ def lobby_set_looking(
 
 
 @transaction.atomic
-def invitation_send(*, inviter: Player, invitee: Player) -> Invitation:
-    """Invite a player. An invitee who blocks me gets nothing (no notification, no frame, not listed):
-    the invitation just lapses, as an unanswered one does, and I learn nothing."""
-    if inviter.pk == invitee.pk or not invitee.user.is_active:
+def invitation_send(*, inviter_id: int, invitee_id: int) -> Invitation:
+    """Invite a player (REST, the socket's invite action and the friend list all call this). An invitee who
+    blocks me gets nothing (no notification, no frame, not listed): the invitation just lapses, as an
+    unanswered one does, and I learn nothing.
+
+    Both players are locked by id (as every action between two players locks them), then every rule is
+    read in one query; the invitation and the notification are written, and after commit the invitee's
+    sockets get the `invited` frame first, then the notification (and the outbox wakes for their phones).
+    A missing or deactivated invitee is PLAYER_NOT_FOUND."""
+    if inviter_id == invitee_id:
         raise exceptions.InvalidInvitee()
-    inviter, invitee = _lock_pair(inviter, invitee)
-    if blocks(blocker=inviter, blocked=invitee):
+    locked = players_pair_lock(inviter_id, invitee_id)
+    inviter, invitee = locked.get(inviter_id), locked.get(invitee_id)
+    if invitee is None or not invitee.user.is_active:
+        raise PlayerNotFound()
+    if inviter is None:
+        raise NoPlayerProfile()
+    checks = invitation_checks(inviter_id=inviter_id, invitee_id=invitee_id)
+    if checks["i_block_them"]:
         raise YouBlockedThem()
-    if invitation_pending(inviter=inviter, invitee=invitee).exists():
+    if checks["pending"]:
         raise exceptions.AlreadyInvited()
-    if player_denied_recently(inviter=inviter, invitee=invitee):
+    if checks["denied_recently"]:
         raise exceptions.DeniedRecently()
-    if matchup_open_between(inviter, invitee) is not None:
+    if checks["open_chat"]:
         raise exceptions.AlreadyMatched()
     invitation = Invitation.objects.create(
-        player_inviting=inviter,
-        player_invited=invitee,
+        player_inviting_id=inviter_id,
+        player_invited_id=invitee_id,
         expires_at=timezone.now() + timedelta(minutes=settings.INVITATION_TTL_MINUTES),
     )
-    if blocks(blocker=invitee, blocked=inviter):
+    if checks["they_block_me"]:
         return invitation
+    # Registered before the notification's own hooks: the frame goes out first after commit.
+    frame = frames.invited(invitation, inviter)
+    user_id = invitee.user_id
+    transaction.on_commit(lambda: push_to_user(user_id, frame))
     notification_send(
         recipient=invitee,
         type=Notification.Type.INVITED,
         body=f"{inviter.user.username} invites you to play.",
         extra=str(invitation.pk),
         sent_by=inviter,
+        recipient_has_device=checks["invitee_has_device"],
     )
-    frame = frames.invited(invitation, inviter)
-    user_id = invitee.user_id
-    transaction.on_commit(lambda: push_to_user(user_id, frame))
     return invitation
 
 

@@ -49,16 +49,25 @@ _TOKEN_FORMS = {
 
 
 def notification_send(
-    *, recipient: Player, type: str, body: str, extra: str = "", sent_by: Player | None = None
+    *,
+    recipient: Player,
+    type: str,
+    body: str,
+    extra: str = "",
+    sent_by: Player | None = None,
+    recipient_has_device: bool | None = None,
 ) -> Notification:
     """Store the notification, then (after commit) push it to every socket the recipient has open; a push
-    kind for a player with a device also goes to the outbox for their phones (see the module docstring)."""
+    kind for a player with a device also goes to the outbox for their phones (see the module docstring).
+    `recipient_has_device`: whether they have one, when the caller read it already (None: read here)."""
     notification = Notification.objects.create(
         recipient=recipient, type=type, body=body[:500], extra=str(extra)[:64], sent_by=sent_by
     )
     user_id = recipient.user_id
     transaction.on_commit(lambda: push_to_user(user_id, frames.notification(notification)))
-    if type in PUSH_KINDS and Device.objects.filter(player=recipient).exists():
+    if recipient_has_device is None and type in PUSH_KINDS:
+        recipient_has_device = Device.objects.filter(player=recipient).exists()
+    if type in PUSH_KINDS and recipient_has_device:
         event_publish(MOBILE_PUSH_EVENT, {"notification_id": notification.pk})
     return notification
 

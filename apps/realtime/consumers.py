@@ -269,7 +269,7 @@ class BaseConsumer(AsyncJsonWebsocketConsumer):
         invitee = await _player_by_username(content["matchmaker_username"])
         inviter = self._require_player()
         await database_sync_to_async(throttle_user)(scope="invitations", user_id=inviter.user_id)  # REST's budget
-        await database_sync_to_async(matchmaking.invitation_send)(inviter=inviter, invitee=invitee)
+        await database_sync_to_async(matchmaking.invitation_send)(inviter_id=inviter.pk, invitee_id=invitee.pk)
 
     async def _on_answer_invitation(self, content: dict[str, Any]) -> None:
         answer = content.get("invite_response")

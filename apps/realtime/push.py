@@ -66,6 +66,16 @@ def _group_send(group: str, frame: dict[str, Any]) -> None:
         logger.warning("push to %s failed", group, exc_info=True)
 
 
+def push_warm() -> None:
+    """Start this process's push loop and open its channel-layer connection ahead of the first push (a
+    Gunicorn worker before its first request, apps/core/warmup.py). Sends nothing."""
+    layer = get_channel_layer()
+    if layer is not None:
+        # Removing a channel that was never added opens the connection and changes nothing.
+        discard = layer.group_discard("warmup", "warmup.nothing")
+        asyncio.run_coroutine_threadsafe(discard, _push_loop()).result(timeout=5)
+
+
 def push_to_user(user_id: int, frame: dict[str, Any]) -> None:
     _group_send(user_group(user_id), frame)
 

@@ -67,7 +67,7 @@ class FriendInviteApi(APIView):
         """
         me = _me(request)
         friendship = selectors.friendship_of(player=me, friend_id=player_id)
-        invitation = matchmaking.invitation_send(inviter=me, invitee=friendship.friend)
+        invitation = matchmaking.invitation_send(inviter_id=me.pk, invitee_id=friendship.friend_id)
         return Response(SentInvitationSerializer(invitation).data, status=status.HTTP_201_CREATED)
 
 

@@ -1,8 +1,8 @@
 """Reads of friends, friend requests and blocks, and the block checks every other app asks.
 
 Where one player can reach another (invitations, chat, friend requests, the matchmaking list, automatic
-pairing, and any later feature such as tournaments) the check is one of `blocks`, `blocked_between`,
-`blocked_either_way_ids` or `blocked_pairs`, so the rule lives here once.
+pairing, and any later feature such as tournaments) the check is one of `blocks` (or `block_rows` inside a
+larger query), `blocked_between`, `blocked_either_way_ids` or `blocked_pairs`, so the rule lives here once.
 """
 
 from collections.abc import Iterable
@@ -27,7 +27,12 @@ FAVOURITE_OPPONENTS_MAX = 20
 
 def blocks(*, blocker: Player, blocked: Player) -> bool:
     """Whether `blocker` has blocked `blocked` (one direction)."""
-    return Block.objects.filter(blocker=blocker, blocked=blocked).exists()
+    return block_rows(blocker_id=blocker.pk, blocked_id=blocked.pk).exists()
+
+
+def block_rows(*, blocker_id: int, blocked_id: int) -> QuerySet[Block]:
+    """`blocker`'s block of `blocked` (one direction), as a queryset to test or to use in a larger query."""
+    return Block.objects.filter(blocker_id=blocker_id, blocked_id=blocked_id)
 
 
 def blocked_between(first: Player, second: Player) -> bool:

@@ -134,10 +134,10 @@ def test_accept_and_deny_reach_only_their_queue_and_the_lambdas_delete_the_rows(
     topic_arn, queues = _fan_out(aws)
     settings.SNS_TOPIC_ARN = topic_arn
     a, b, c = PlayerFactory(), PlayerFactory(), PlayerFactory()
-    first = matchmaking.invitation_send(inviter=a, invitee=b)
-    matchmaking.invitation_send(inviter=b, invitee=a)  # cancelled by the accept
+    first = matchmaking.invitation_send(inviter_id=a.pk, invitee_id=b.pk)
+    matchmaking.invitation_send(inviter_id=b.pk, invitee_id=a.pk)  # cancelled by the accept
     matchmaking.invitation_accept(invitee=b, inviter=a)
-    invitation = matchmaking.invitation_send(inviter=c, invitee=a)
+    invitation = matchmaking.invitation_send(inviter_id=c.pk, invitee_id=a.pk)
     denied = matchmaking.invitation_deny(invitee=a, inviter=c)
     assert denied.pk == invitation.pk
 
@@ -166,7 +166,7 @@ def test_events_wait_in_the_outbox_while_sns_is_down_and_go_out_after(aws, setti
     settings.AWS_ENDPOINT_URL = f"http://127.0.0.1:{free_port()}"  # nothing listens there
     clear_aws_clients()
     a, b = PlayerFactory(), PlayerFactory()
-    matchmaking.invitation_send(inviter=a, invitee=b)
+    matchmaking.invitation_send(inviter_id=a.pk, invitee_id=b.pk)
     matchup = matchmaking.invitation_accept(invitee=b, inviter=a)  # the player's action succeeds
     assert matchup.pk
 

@@ -17,9 +17,9 @@ def test_without_sns_the_worker_cleans_up_and_honours_the_cooldown(settings):
     settings.SNS_TOPIC_ARN = ""
     settings.DENIAL_COOLDOWN_SECONDS = 2
     a, b, c = PlayerFactory(), PlayerFactory(), PlayerFactory()
-    matchmaking.invitation_send(inviter=a, invitee=b)
+    matchmaking.invitation_send(inviter_id=a.pk, invitee_id=b.pk)
     matchmaking.invitation_accept(invitee=b, inviter=a)
-    matchmaking.invitation_send(inviter=c, invitee=a)
+    matchmaking.invitation_send(inviter_id=c.pk, invitee_id=a.pk)
     denied = matchmaking.invitation_deny(invitee=a, inviter=c)
     # The commits queued the publisher; the worker picks it up as soon as it starts.
     with celery_worker(name="worker-events", env={"DENIAL_COOLDOWN_SECONDS": "2"}):

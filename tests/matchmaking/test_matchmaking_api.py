@@ -107,7 +107,7 @@ def test_invite_accept_over_rest_creates_one_chat_and_clears_both_flags(client_f
     assert sent.status_code == 201
     again = client.post("/api/invitations/", {"username": invitee.user.username}, format="json")
     assert again.status_code == 409 and again.json()["error"] == "ALREADY_INVITED"
-    other_invitation = services.invitation_send(inviter=bystander, invitee=invitee)
+    other_invitation = services.invitation_send(inviter_id=bystander.pk, invitee_id=invitee.pk)
 
     details = client_for(invitee.user).get("/api/player-details/").json()
     assert {row["player_inviting"]["id"] for row in details["received_invitations"]} == {inviter.id, bystander.id}
@@ -136,7 +136,7 @@ def test_invite_accept_over_rest_creates_one_chat_and_clears_both_flags(client_f
 
 def test_only_the_invitee_answers_and_expired_invitations_are_gone(client_for):
     inviter, invitee, stranger = _looking(), _looking(), _looking()
-    invitation = services.invitation_send(inviter=inviter, invitee=invitee)
+    invitation = services.invitation_send(inviter_id=inviter.pk, invitee_id=invitee.pk)
     assert client_for(stranger.user).post(f"/api/invitations/{invitation.id}/accept/").status_code == 404
     assert client_for(inviter.user).post(f"/api/invitations/{invitation.id}/accept/").status_code == 404
     Invitation.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
@@ -147,7 +147,7 @@ def test_only_the_invitee_answers_and_expired_invitations_are_gone(client_for):
 
 def test_deny_then_inviting_again_within_the_cooldown_is_refused(client_for):
     inviter, invitee = _looking(), _looking()
-    invitation = services.invitation_send(inviter=inviter, invitee=invitee)
+    invitation = services.invitation_send(inviter_id=inviter.pk, invitee_id=invitee.pk)
     assert client_for(invitee.user).post(f"/api/invitations/{invitation.id}/deny/").status_code == 204
     assert Notification.objects.filter(recipient=inviter, type="REJ").exists()
     again = client_for(inviter.user).post("/api/invitations/", {"player": invitee.id}, format="json")
@@ -163,8 +163,8 @@ def test_self_invitation_is_refused(client_for):
 @pytest.mark.django_db(transaction=True)
 def test_both_accepting_each_others_invitations_at_once_make_one_chat():
     first, second = _looking(), _looking()
-    services.invitation_send(inviter=first, invitee=second)
-    services.invitation_send(inviter=second, invitee=first)
+    services.invitation_send(inviter_id=first.pk, invitee_id=second.pk)
+    services.invitation_send(inviter_id=second.pk, invitee_id=first.pk)
     barrier = threading.Barrier(2)
 
     def accept(pair):
@@ -236,7 +236,7 @@ def test_hiding_a_chat_is_per_member_and_outsiders_get_404(client_for):
 
 def test_notifications_are_mine_only_and_can_be_marked_read(client_for):
     a, b = PlayerFactory(), PlayerFactory()
-    services.invitation_send(inviter=a, invitee=b)
+    services.invitation_send(inviter_id=a.pk, invitee_id=b.pk)
     matchup = Matchup.objects.create(player_inviting=a, player_accepting=b)
     services.message_send(sender=a, matchup_id=matchup.pk, body="one")
     services.message_send(sender=a, matchup_id=matchup.pk, body="two")  # coalesced into one MSG

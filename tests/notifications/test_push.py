@@ -44,7 +44,7 @@ def _push_events() -> list[int]:
 @pytest.mark.django_db
 def test_an_invitation_to_a_player_away_is_pushed_once_per_device():
     invitee, inviter = _with_device(), PlayerFactory()
-    matchmaking.invitation_send(inviter=inviter, invitee=invitee)
+    matchmaking.invitation_send(inviter_id=inviter.pk, invitee_id=invitee.pk)
     note = Notification.objects.get(recipient=invitee, type=Notification.Type.INVITED)
     assert _push_events() == [note.pk]
     assert services.push_deliver(notification_id=note.pk) == 1
@@ -64,7 +64,7 @@ def test_an_invitation_to_a_player_away_is_pushed_once_per_device():
 def test_a_rolled_back_action_never_reaches_the_outbox():
     invitee, inviter = _with_device(), PlayerFactory()
     with pytest.raises(RuntimeError), transaction.atomic():
-        matchmaking.invitation_send(inviter=inviter, invitee=invitee)
+        matchmaking.invitation_send(inviter_id=inviter.pk, invitee_id=invitee.pk)
         raise RuntimeError("the action fails after the invitation")
     assert not OutboxEvent.objects.exists() and not Notification.objects.exists()
 

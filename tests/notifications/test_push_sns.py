@@ -99,7 +99,7 @@ def _player_with(*devices: tuple[str, str]):
 
 def test_an_endpoint_per_device_and_each_platforms_payload(sns, tokens):
     invitee = _player_with(("FCM", tokens.fcm), ("APNS", tokens.apns))
-    matchmaking.invitation_send(inviter=PlayerFactory(), invitee=invitee)
+    matchmaking.invitation_send(inviter_id=PlayerFactory().pk, invitee_id=invitee.pk)
     note = Notification.objects.get(recipient=invitee)
     assert services.push_deliver(notification_id=note.pk) == 2
 
@@ -119,7 +119,7 @@ def test_an_endpoint_per_device_and_each_platforms_payload(sns, tokens):
     assert apns["aps"]["alert"]["body"] == note.body and apns["type"] == "INV"
 
     # The next push reuses the endpoints.
-    matchmaking.invitation_send(inviter=PlayerFactory(), invitee=invitee)
+    matchmaking.invitation_send(inviter_id=PlayerFactory().pk, invitee_id=invitee.pk)
     second = Notification.objects.filter(recipient=invitee).latest("id")
     assert services.push_deliver(notification_id=second.pk) == 2
     assert len(_endpoints(sns, sns.fcm)) == len(_endpoints(sns, sns.apns)) == 1
@@ -208,7 +208,7 @@ def test_from_a_rest_invitation_through_the_outbox_and_a_worker_to_the_phone_onc
     with celery_worker(name="celery-worker-push", env=worker_env):
         # An action that rolls back leaves nothing in the outbox: this one must never buzz the phone.
         with pytest.raises(RuntimeError), transaction.atomic():
-            matchmaking.invitation_send(inviter=rolled_back_inviter, invitee=invitee)
+            matchmaking.invitation_send(inviter_id=rolled_back_inviter.pk, invitee_id=invitee.pk)
             raise RuntimeError("rolled back")
         client = APIClient()
         client.credentials(HTTP_AUTHORIZATION=bearer(inviter.user))

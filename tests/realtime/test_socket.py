@@ -360,7 +360,7 @@ async def test_a_socket_idle_longer_than_the_channel_layers_blocking_pop_still_g
 def matchmaking_invite(inviter, invitee):
     from apps.matchmaking.services import invitation_send
 
-    return invitation_send(inviter=inviter, invitee=invitee)
+    return invitation_send(inviter_id=inviter.pk, invitee_id=invitee.pk)
 
 
 async def test_a_flood_of_frames_is_rate_limited_then_closed(players, settings):

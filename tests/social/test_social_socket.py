@@ -59,7 +59,7 @@ async def test_a_blocker_gets_no_frame_from_the_blocked_player():
     await database_sync_to_async(Block.objects.create)(blocker=blocker, blocked=blocked)
     blocker_socket = await _open(blocker.user)
     try:
-        await database_sync_to_async(matchmaking.invitation_send)(inviter=blocked, invitee=blocker)
+        await database_sync_to_async(matchmaking.invitation_send)(inviter_id=blocked.pk, invitee_id=blocker.pk)
         await database_sync_to_async(social.friend_request_send)(sender=blocked, recipient=blocker)
         assert await blocker_socket.receive_nothing(timeout=1.0)
     finally:
