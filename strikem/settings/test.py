@@ -24,9 +24,10 @@ def _redis_url_shifted(url: str, offset: int) -> str:
 
 
 # Under pytest-xdist (`make test`) worker processes gw0, gw1, ... each run a share of the suite at the same
-# time. pytest-django gives each its own test database (test_strikem_gw0, ...); here each also gets its own
-# Redis database, REDIS_URL's number plus the worker's (9 for gw0 and 10 for gw1 by default), and its own
-# cache and channel prefixes: every test flushes its Redis database, so two workers on one would wipe each
+# time. Each has its own test database (test_strikem_gw0, ..., copies of one migrated per run:
+# tests/databases.py); here each also gets its own Redis database, REDIS_URL's number plus the worker's (9
+# for gw0 and 10 for gw1 by default), and its own cache and channel prefixes: every test flushes its Redis
+# database, so two workers on one would wipe each
 # other's tickets, cache and queued Celery tasks. The values go back into the environment, so the servers a
 # test starts (tests/processes.py) inherit them and, seeing STRIKEM_TEST_WORKER, keep them as they are.
 # A run without xdist changes nothing.
