@@ -9,14 +9,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, F, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, QuerySet, Sum
 from django.utils import timezone
 
-from apps.accounts.models import Player
 from apps.reservations.models import GameSession
 from apps.reservations.selectors import live_at
 from apps.tournaments import formats
-from apps.tournaments.exceptions import MatchNotFound, TournamentNotFound
+from apps.tournaments.exceptions import TournamentNotFound
 from apps.tournaments.models import Entry, Match, Tournament, TournamentTable
 
 # Below this many racks measured at a hall, its minutes per rack are the default.
@@ -37,17 +36,6 @@ def tournament_list(*, hall_id: int | None = None, state: str | None = None) -> 
     if state:
         tournaments = tournaments.filter(state=state)
     return tournaments.order_by("-starts_at", "-id")
-
-
-def match_get(*, tournament: Tournament, match_id: int | str) -> Match:
-    try:
-        return Match.objects.get(tournament=tournament, pk=int(match_id))
-    except (ValueError, Match.DoesNotExist) as exc:
-        raise MatchNotFound() from exc
-
-
-def entry_of(*, tournament: Tournament, player: Player) -> Entry | None:
-    return Entry.objects.filter(tournament=tournament, player=player).first()
 
 
 def tournament_ids_on_table(*, table_id: int) -> list[int]:
@@ -233,10 +221,17 @@ def match_estimates(
     return {by_key[key].pk: now + timedelta(minutes=value) for key, value in minutes.items()}
 
 
-def running_sessions_on(*, table_ids: list[int]) -> set[int]:
-    """Of these tables, those with a game being played now."""
-    return set(
-        GameSession.objects.filter(table_id__in=table_ids, ended_at__isnull=True).values_list("table_id", flat=True)
+def tables_free(*, tournament_id: int, now: datetime) -> list[TournamentTable]:
+    """The tournament's tables that can take a match at `now`, by number, with their tables and holds: held
+    then, in service, no match on them and no game being played there. One query."""
+    return list(
+        TournamentTable.objects.filter(
+            live_at(now, via="hold__"), tournament_id=tournament_id, table__out_of_service=False
+        )
+        .exclude(Exists(Match.objects.filter(on_table=OuterRef("table_id"))))
+        .exclude(Exists(GameSession.objects.filter(table=OuterRef("table_id"), ended_at__isnull=True)))
+        .select_related("table", "hold")
+        .order_by("table__number")
     )
 
 
