@@ -378,9 +378,9 @@ def _announce_start(session: GameSession, *, tell_players: bool) -> None:
     transaction.on_commit(lambda: push_to_hall_board(hall_id, frame))
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # a caller that goes on after a refusal keeps its own savepoint
 def session_start_in_hold(
-    *, hold_id: int, player: Player, other_player: Player, created_by_id: int | None
+    *, hold: Reservation, player: Player, other_player: Player, created_by_id: int | None
 ) -> GameSession:
     """Start a game now between two players on a table their event holds (`reservation_create(hold=True)`).
 
@@ -389,13 +389,11 @@ def session_start_in_hold(
     locked first, then the players: no second game on the table, no player in two games at once. It starts
     at this very moment (not a whole second), so it never starts before the game it follows on the table ended.
     The booking is this transaction's own, so its session starts here at once (none of `session_start`'s
-    checks for a booking that others see). `player` and `other_player` come with their users.
+    checks for a booking that others see). `hold` as this transaction read it (a later read would see the
+    same); `player` and `other_player` come with their users.
     """
     now = timezone.now()
-    hold = Reservation.objects.filter(pk=hold_id).first()
-    if hold is None:
-        raise exceptions.ReservationNotFound()
-    table = PoolTable.objects.select_for_update().select_related("hall").get(pk=hold.table_id)
+    table = PoolTable.objects.select_for_update().get(pk=hold.table_id)
     if hold.status != Reservation.Status.BOOKED or not hold.start_time <= now < hold.end_time:
         raise exceptions.TableAlreadyBooked(f"Table {table.number} is not held for this game now.")
     if table.out_of_service:
@@ -444,9 +442,7 @@ def _session_to_finish(session_id: int, *, early: bool) -> GameSession | None:
     if locked is None:
         return None
     session = (
-        GameSession.objects.select_related(
-            "reservation__player_reserving__user", "reservation__other_player__user", "table__hall"
-        )
+        GameSession.objects.select_related("reservation__player_reserving", "reservation__other_player", "table__hall")
         .filter(pk=locked.pk)
         .first()
     )
@@ -516,7 +512,7 @@ def _table_freed(*, table_id: int) -> None:
 
 
 @retry_deadlocks  # a timed finish meeting a last-moment extension of the same game (reservation_extend)
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # inside a caller's transaction an error undoes it all: no savepoint to keep
 def session_finish(
     *, session_id: int, early: bool = False, moved: bool = False, ask_result: bool = True
 ) -> GameSession | None:

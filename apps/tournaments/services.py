@@ -38,7 +38,7 @@ from apps.notifications.services import notification_send, notifications_send
 from apps.ratings import services as ratings  # a module import: ratings calls back (README, "Cycles")
 from apps.ratings.models import GameResult
 from apps.realtime import frames
-from apps.realtime.push import push_to_hall_board, push_to_tournament, push_to_user
+from apps.realtime.push import push_to_hall_board, push_to_tournament, push_to_users
 from apps.reservations import services as reservations  # a module import: reservations calls back
 from apps.reservations.exceptions import ReservationError
 from apps.social.selectors import blocked_pairs
@@ -599,11 +599,6 @@ def _queue(tournament: Tournament) -> tuple[list[tuple[int, int, int]], set[int]
 Called = list[tuple[int, dict[str, Any]]]
 
 
-def _push_called(called: Called) -> None:
-    for user_id, frame in called:
-        push_to_user(user_id, frame)
-
-
 def _call_ready(tournament: Tournament, *, into: Called | None = None) -> list[Match]:
     """Call the first ready matches to the free tables (the caller holds the tournament's lock). A match the
     booking service refuses (a player booked elsewhere) stays in the queue. `into`: the caller's list of
@@ -637,7 +632,7 @@ def _call(
     the stored notifications and the board follow. `into`: a list the caller pushes first after commit
     instead (its callback registered before this transaction's others)."""
     entry_a, entry_b = match.player_a, match.player_b
-    assert entry_a is not None and entry_b is not None and row.hold_id is not None
+    assert entry_a is not None and entry_b is not None and row.hold is not None
     first, second = entry_a.player, entry_b.player
     number = row.table.number
     probability_a = match.win_probability_a
@@ -664,9 +659,9 @@ def _call(
 
     if into is None:
         into = []
-        transaction.on_commit(lambda: _push_called(into))  # dropped with the savepoint if the booking refuses
+        transaction.on_commit(lambda: push_to_users(into))  # dropped with the savepoint if the booking refuses
     session = reservations.session_start_in_hold(
-        hold_id=row.hold_id, player=first, other_player=second, created_by_id=tournament.created_by_id
+        hold=row.hold, player=first, other_player=second, created_by_id=tournament.created_by_id
     )
     into.extend(called)  # reached only once the game is booked
     match.state, match.table, match.on_table, match.session = Match.State.ON_TABLE, row.table, row.table, session
@@ -845,7 +840,7 @@ def _end_by_report(
     _check_score(match, score_a, score_b)
     opponent_id = sides[match.player_b_id if side == "a" else match.player_a_id]  # type: ignore[index]
     called: Called = []
-    transaction.on_commit(lambda: _push_called(called))  # before anything else this transaction leaves
+    transaction.on_commit(lambda: push_to_users(called))  # before anything else this transaction leaves
     _end_play(match)
     if _call_ready(tournament, into=called):
         _changed(tournament, "called")
