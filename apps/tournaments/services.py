@@ -567,7 +567,7 @@ def _hold_again(tournament: Tournament) -> None:
 # --- Calling matches to tables ----------------------------------------------------------------------
 
 
-def _free_tables(tournament: Tournament) -> list[TournamentTable]:
+def _free_tables(tournament: Tournament) -> list[selectors.FreeTable]:
     """The tournament's tables that can take a match now: held now, in service, nothing played on them."""
     return selectors.tables_free(tournament_id=tournament.pk, now=timezone.now())
 
@@ -623,7 +623,12 @@ def _call_ready(tournament: Tournament, *, into: Called | None = None) -> list[M
 
 
 def _call(
-    tournament: Tournament, match: Match, row: TournamentTable, *, keep_score: bool = False, into: Called | None = None
+    tournament: Tournament,
+    match: Match,
+    row: selectors.FreeTable,
+    *,
+    keep_score: bool = False,
+    into: Called | None = None,
 ) -> Match:
     """Put a ready match on a table: a game session between its players starts there (the tournament's
     booking), both are told where and against whom, and the board shows the table busy.
@@ -632,9 +637,9 @@ def _call(
     the stored notifications and the board follow. `into`: a list the caller pushes first after commit
     instead (its callback registered before this transaction's others)."""
     entry_a, entry_b = match.player_a, match.player_b
-    assert entry_a is not None and entry_b is not None and row.hold is not None
+    assert entry_a is not None and entry_b is not None
     first, second = entry_a.player, entry_b.player
-    number = row.table.number
+    number = row.number
     probability_a = match.win_probability_a
     called = [
         (
@@ -664,7 +669,12 @@ def _call(
         hold=row.hold, player=first, other_player=second, created_by_id=tournament.created_by_id
     )
     into.extend(called)  # reached only once the game is booked
-    match.state, match.table, match.on_table, match.session = Match.State.ON_TABLE, row.table, row.table, session
+    match.state, match.table_id, match.on_table_id, match.session = (
+        Match.State.ON_TABLE,
+        row.table_id,
+        row.table_id,
+        session,
+    )
     match.called_at = timezone.now()
     if not keep_score:
         match.score_a = match.score_b = 0
@@ -680,7 +690,7 @@ def _call(
     return match
 
 
-def _table_row(tournament: Tournament, table_id: int | None) -> TournamentTable:
+def _table_row(tournament: Tournament, table_id: int | None) -> selectors.FreeTable:
     """A free table of the tournament: the one named (its `Table.id`), else the first free one."""
     free = _free_tables(tournament)
     if table_id is None and free:
