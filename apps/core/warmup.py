@@ -1,6 +1,7 @@
 """What a Gunicorn worker does before it takes its first request (deploy/gunicorn.conf.py's
-post_worker_init): import every view, open its database and Redis connections, compile the hot paths'
-queries (apps/core/compiled.py) and start the push loop.
+post_worker_init): open its database and Redis connections, compile the hot paths' queries
+(apps/core/compiled.py) and start the push loop. Every view is imported already, with the application
+(strikem/wsgi.py), in Gunicorn's master before it forks.
 
 Without it each worker paid for all of that on its first request: 40-70 ms here, and about 200 ms while
 the machine was busy, which a worker started by a deploy or recycled after GUNICORN_MAX_REQUESTS passed on
@@ -10,7 +11,6 @@ to a player (bench/push_latency.py's p99 was these first requests).
 import logging
 
 from django.db import connection
-from django.urls import get_resolver
 
 from apps.core.compiled import compile_all
 from apps.core.redis import redis_client
@@ -22,7 +22,6 @@ logger = logging.getLogger(__name__)
 def worker_warm() -> None:
     """Best effort: a part that fails is logged and left to the first request, as before."""
     steps = {
-        "views": lambda: get_resolver().url_patterns,
         "database": connection.ensure_connection,
         "compiled queries": compile_all,
         "redis": lambda: redis_client().ping(),

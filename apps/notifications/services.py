@@ -9,8 +9,9 @@ read, a socket open, quiet hours) and sends through the mobile push port, once p
 
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -60,26 +61,51 @@ def notification_send(
     """Store the notification, then (after commit) push it to every socket the recipient has open; a push
     kind for a player with a device also goes to the outbox for their phones (see the module docstring).
     `recipient_has_device`: whether they have one, when the caller read it already (None: read here)."""
-    notification = Notification.objects.create(
-        recipient=recipient, type=type, body=body[:500], extra=str(extra)[:64], sent_by=sent_by
-    )
-    user_id = recipient.user_id
-    transaction.on_commit(lambda: push_to_user(user_id, frames.notification(notification)))
-    if recipient_has_device is None and type in PUSH_KINDS:
-        recipient_has_device = Device.objects.filter(player=recipient).exists()
-    if type in PUSH_KINDS and recipient_has_device:
-        event_publish(MOBILE_PUSH_EVENT, {"notification_id": notification.pk})
+    known = None if recipient_has_device is None else ({recipient.pk} if recipient_has_device else set())
+    (notification,) = notifications_send([(recipient, body, sent_by)], type=type, extra=extra, with_device=known)
     return notification
+
+
+def notifications_send(
+    notes: Sequence[tuple[Player, str, Player | None]],
+    *,
+    type: str,
+    extra: str = "",
+    with_device: Collection[int] | None = None,
+) -> list[Notification]:
+    """`notification_send` for several notifications of one kind at once, each (recipient, body, sender):
+    one insert, and one look for devices when the kind is pushed to phones. Pushed after commit in order.
+    `with_device`: the recipients (player ids) that have a phone, when the caller read it already."""
+    notifications = Notification.objects.bulk_create(
+        Notification(recipient=recipient, type=type, body=body[:500], extra=str(extra)[:64], sent_by=sent_by)
+        for recipient, body, sent_by in notes
+    )
+    for notification in notifications:
+        user_id = notification.recipient.user_id
+        transaction.on_commit(partial(_push_notification, user_id, notification))
+    if type in PUSH_KINDS and notifications:
+        if with_device is None:
+            recipients = [notification.recipient_id for notification in notifications]
+            with_device = set(Device.objects.filter(player__in=recipients).values_list("player_id", flat=True))
+        for notification in notifications:
+            if notification.recipient_id in with_device:
+                event_publish(MOBILE_PUSH_EVENT, {"notification_id": notification.pk})
+    return notifications
+
+
+def _push_notification(user_id: int, notification: Notification) -> None:
+    push_to_user(user_id, frames.notification(notification))
 
 
 def notification_send_to_players(
     players: Sequence[Player], *, type: str, body: str | Callable[[Player], str], extra: str = ""
 ) -> None:
     """The same news to each player of a game, sent by the other one (`body(other)` when it names them)."""
+    notes = []
     for recipient in players:
         other = next((p for p in players if p.pk != recipient.pk), recipient)
-        text = body if isinstance(body, str) else body(other)
-        notification_send(recipient=recipient, type=type, body=text, extra=extra, sent_by=other)
+        notes.append((recipient, body if isinstance(body, str) else body(other), other))
+    notifications_send(notes, type=type, extra=extra)
 
 
 def notification_mark_read(*, notification_id: int, recipient: Player) -> Notification:

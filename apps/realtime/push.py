@@ -80,6 +80,28 @@ def push_to_user(user_id: int, frame: dict[str, Any]) -> None:
     _group_send(user_group(user_id), frame)
 
 
+def push_to_users(pushes: list[tuple[int, dict[str, Any]]]) -> None:
+    """Each (user id, frame) to that user's sockets, all at once: the channel layer's round trips for one
+    user overlap those for the others (two players told at the same moment wait for one trip, not two)."""
+    layer = get_channel_layer()
+    if layer is None or not pushes:
+        return
+
+    async def send_all() -> None:
+        messages = [(user_group(user_id), {"type": "push.frame", "frame": frame}) for user_id, frame in pushes]
+        sent = await asyncio.gather(
+            *(layer.group_send(group, message) for group, message in messages), return_exceptions=True
+        )
+        for (user_id, _frame), outcome in zip(pushes, sent, strict=True):
+            if isinstance(outcome, BaseException):
+                logger.warning("push to %s failed", user_group(user_id), exc_info=outcome)
+
+    try:
+        asyncio.run_coroutine_threadsafe(send_all(), _push_loop()).result(timeout=5)
+    except Exception:
+        logger.warning("push to %d users failed", len(pushes), exc_info=True)
+
+
 def tournament_group(tournament_id: int) -> str:
     return f"tournament.{tournament_id}"
 

@@ -358,22 +358,29 @@ def session_start(*, reservation_id: int, tell_players: bool = True) -> GameSess
             )
     except IntegrityError:
         return None
-    players = reservation_players(reservation)
-    notification_send_to_players(
-        players if tell_players else [],
-        type=Notification.Type.SESSION_STARTED,
-        body=f"Your game on table {reservation.table.number} at {reservation.table.hall.title} has started.",
-        extra=str(session.pk),
-    )
-    frame = frames.table_busy(session)
-    hall_id = reservation.table.hall_id
-    transaction.on_commit(lambda: push_to_hall_board(hall_id, frame))
+    _announce_start(session, tell_players=tell_players)
     return session
 
 
-@transaction.atomic
+def _announce_start(session: GameSession, *, tell_players: bool) -> None:
+    """A game started (its reservation loaded with table, hall and players): the players are told (unless
+    their event tells them itself) and, after commit, the board shows the table busy."""
+    reservation = session.reservation
+    if tell_players:
+        notification_send_to_players(
+            reservation_players(reservation),
+            type=Notification.Type.SESSION_STARTED,
+            body=f"Your game on table {reservation.table.number} at {reservation.table.hall.title} has started.",
+            extra=str(session.pk),
+        )
+    frame = frames.table_busy(session)
+    hall_id = reservation.table.hall_id
+    transaction.on_commit(lambda: push_to_hall_board(hall_id, frame))
+
+
+@transaction.atomic(savepoint=False)  # a caller that goes on after a refusal keeps its own savepoint
 def session_start_in_hold(
-    *, hold_id: int, player: Player, other_player: Player, created_by: User | None
+    *, hold: Reservation, player: Player, other_player: Player, created_by_id: int | None
 ) -> GameSession:
     """Start a game now between two players on a table their event holds (`reservation_create(hold=True)`).
 
@@ -381,13 +388,12 @@ def session_start_in_hold(
     the game ends), so its table time, cost, players and result are those of any session. The table row is
     locked first, then the players: no second game on the table, no player in two games at once. It starts
     at this very moment (not a whole second), so it never starts before the game it follows on the table ended.
+    The booking is this transaction's own, so its session starts here at once (none of `session_start`'s
+    checks for a booking that others see). `hold` as this transaction read it (a later read would see the
+    same); `player` and `other_player` come with their users.
     """
     now = timezone.now()
-    hold = Reservation.objects.filter(pk=hold_id).first()
-    if hold is None:
-        raise exceptions.ReservationNotFound()
-    table = PoolTable.objects.select_for_update().select_related("hall").get(pk=hold.table_id)
-    hold.refresh_from_db()
+    table = PoolTable.objects.select_for_update().get(pk=hold.table_id)
     if hold.status != Reservation.Status.BOOKED or not hold.start_time <= now < hold.end_time:
         raise exceptions.TableAlreadyBooked(f"Table {table.number} is not held for this game now.")
     if table.out_of_service:
@@ -411,11 +417,11 @@ def session_start_in_hold(
         start_time=now,
         duration=max(1, math.ceil((hold.end_time - now).total_seconds() / 60)),
         end_time=hold.end_time,
-        created_by=created_by,
+        created_by_id=created_by_id,
     )
+    session = GameSession.objects.create(reservation=reservation, table=table, started_at=now)
     # The event tells its players itself (a tournament's `match_called`): no "game started" besides.
-    session = session_start(reservation_id=reservation.pk, tell_players=False)
-    assert session is not None  # due now, locked by this transaction
+    _announce_start(session, tell_players=False)
     return session
 
 
@@ -436,9 +442,7 @@ def _session_to_finish(session_id: int, *, early: bool) -> GameSession | None:
     if locked is None:
         return None
     session = (
-        GameSession.objects.select_related(
-            "reservation__player_reserving__user", "reservation__other_player__user", "table__hall"
-        )
+        GameSession.objects.select_related("reservation__player_reserving", "reservation__other_player", "table__hall")
         .filter(pk=locked.pk)
         .first()
     )
@@ -508,7 +512,7 @@ def _table_freed(*, table_id: int) -> None:
 
 
 @retry_deadlocks  # a timed finish meeting a last-moment extension of the same game (reservation_extend)
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # inside a caller's transaction an error undoes it all: no savepoint to keep
 def session_finish(
     *, session_id: int, early: bool = False, moved: bool = False, ask_result: bool = True
 ) -> GameSession | None:

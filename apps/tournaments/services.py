@@ -34,14 +34,13 @@ from apps.halls.models import PoolHouse, PoolTable
 from apps.halls.selectors import hall_holds_now
 from apps.halls.services import hall_staff_require
 from apps.notifications.models import Notification
-from apps.notifications.services import notification_send
+from apps.notifications.services import notification_send, notifications_send
 from apps.ratings import services as ratings  # a module import: ratings calls back (README, "Cycles")
 from apps.ratings.models import GameResult
 from apps.realtime import frames
-from apps.realtime.push import push_to_hall_board, push_to_tournament, push_to_user
+from apps.realtime.push import push_to_hall_board, push_to_tournament, push_to_users
 from apps.reservations import services as reservations  # a module import: reservations calls back
 from apps.reservations.exceptions import ReservationError
-from apps.reservations.selectors import live_at
 from apps.social.selectors import blocked_pairs
 from apps.tournaments import exceptions, formats, selectors, shapes
 from apps.tournaments.models import Entry, Match, Tournament, TournamentTable
@@ -55,19 +54,28 @@ OPEN = (Match.State.PENDING, Match.State.READY)
 
 
 def _locked(tournament_id: int | str) -> Tournament:
-    """The tournament row, locked (alone: a join would lock the hall too), with its hall."""
+    """The tournament row, locked, in one query (alone: a join would lock the hall too; the hall is read
+    when it is needed)."""
     try:
         pk = int(tournament_id)
     except (TypeError, ValueError) as exc:
         raise exceptions.TournamentNotFound() from exc
-    if not Tournament.objects.select_for_update().filter(pk=pk).exists():
-        raise exceptions.TournamentNotFound()
-    return Tournament.objects.select_related("hall").get(pk=pk)
+    try:
+        return Tournament.objects.select_for_update().get(pk=pk)
+    except Tournament.DoesNotExist as exc:
+        raise exceptions.TournamentNotFound() from exc
 
 
 def _locked_match(tournament: Tournament, match_id: int | str) -> Match:
-    match = selectors.match_get(tournament=tournament, match_id=match_id)
-    return Match.objects.select_for_update().get(pk=match.pk)
+    """A match of this tournament, locked, in one query; any other is MATCH_NOT_FOUND."""
+    try:
+        pk = int(match_id)
+    except (TypeError, ValueError) as exc:
+        raise exceptions.MatchNotFound() from exc
+    try:
+        return Match.objects.select_for_update().get(tournament=tournament, pk=pk)
+    except Match.DoesNotExist as exc:
+        raise exceptions.MatchNotFound() from exc
 
 
 def _staff(user: User, tournament: Tournament) -> None:
@@ -559,18 +567,9 @@ def _hold_again(tournament: Tournament) -> None:
 # --- Calling matches to tables ----------------------------------------------------------------------
 
 
-def _free_tables(tournament: Tournament) -> list[TournamentTable]:
+def _free_tables(tournament: Tournament) -> list[selectors.FreeTable]:
     """The tournament's tables that can take a match now: held now, in service, nothing played on them."""
-    rows = list(
-        TournamentTable.objects.filter(
-            live_at(timezone.now(), via="hold__"), tournament=tournament, table__out_of_service=False
-        )
-        .select_related("table", "hold")
-        .order_by("table__number")
-    )
-    taken = set(Match.objects.filter(on_table__in=[row.table_id for row in rows]).values_list("on_table_id", flat=True))
-    taken |= selectors.running_sessions_on(table_ids=[row.table_id for row in rows])
-    return [row for row in rows if row.table_id not in taken]
+    return selectors.tables_free(tournament_id=tournament.pk, now=timezone.now())
 
 
 def _busy_entries(tournament: Tournament) -> set[int]:
@@ -578,20 +577,26 @@ def _busy_entries(tournament: Tournament) -> set[int]:
     return {pk for pair in playing.values_list("player_a_id", "player_b_id") for pk in pair if pk is not None}
 
 
-def _queue(tournament: Tournament) -> list[tuple[int, int, int]]:
-    """Ready matches in calling order (by round, then bracket order): (match id, entry a, entry b)."""
-    ready = Match.objects.filter(tournament=tournament, state=Match.State.READY).order_by("stage", "id")
-    return [(pk, a or 0, b or 0) for pk, a, b in ready.values_list("id", "player_a_id", "player_b_id")]
+def _queue(tournament: Tournament) -> tuple[list[tuple[int, int, int]], set[int]]:
+    """Ready matches in calling order (by round, then bracket order) as (match id, entry a, entry b), and
+    the entries playing now: one query."""
+    rows = (
+        Match.objects.filter(tournament=tournament, state__in=(Match.State.READY, Match.State.ON_TABLE))
+        .order_by("stage", "id")
+        .values_list("id", "state", "player_a_id", "player_b_id")
+    )
+    ready, busy = [], set()
+    for pk, state, a, b in rows:
+        if state == Match.State.READY:
+            ready.append((pk, a or 0, b or 0))
+        else:
+            busy |= {entry for entry in (a, b) if entry is not None}
+    return ready, busy
 
 
 # The players' `match_called` frames of one transaction, pushed by a callback registered before anything
 # else it does after commit: (user id, frame).
 Called = list[tuple[int, dict[str, Any]]]
-
-
-def _push_called(called: Called) -> None:
-    for user_id, frame in called:
-        push_to_user(user_id, frame)
 
 
 def _call_ready(tournament: Tournament, *, into: Called | None = None) -> list[Match]:
@@ -604,9 +609,8 @@ def _call_ready(tournament: Tournament, *, into: Called | None = None) -> list[M
     if not free:
         return []
     rows = {row.table_id: row for row in free}
-    picks = formats.pick_calls(
-        [(str(pk), a, b) for pk, a, b in _queue(tournament)], busy=_busy_entries(tournament), free_tables=list(rows)
-    )
+    ready, busy = _queue(tournament)
+    picks = formats.pick_calls([(str(pk), a, b) for pk, a, b in ready], busy=busy, free_tables=list(rows))
     called = []
     for match_id, table_id in picks:
         match = Match.objects.select_related("player_a__player__user", "player_b__player__user").get(pk=match_id)
@@ -619,7 +623,12 @@ def _call_ready(tournament: Tournament, *, into: Called | None = None) -> list[M
 
 
 def _call(
-    tournament: Tournament, match: Match, row: TournamentTable, *, keep_score: bool = False, into: Called | None = None
+    tournament: Tournament,
+    match: Match,
+    row: selectors.FreeTable,
+    *,
+    keep_score: bool = False,
+    into: Called | None = None,
 ) -> Match:
     """Put a ready match on a table: a game session between its players starts there (the tournament's
     booking), both are told where and against whom, and the board shows the table busy.
@@ -628,9 +637,9 @@ def _call(
     the stored notifications and the board follow. `into`: a list the caller pushes first after commit
     instead (its callback registered before this transaction's others)."""
     entry_a, entry_b = match.player_a, match.player_b
-    assert entry_a is not None and entry_b is not None and row.hold_id is not None
+    assert entry_a is not None and entry_b is not None
     first, second = entry_a.player, entry_b.player
-    number = row.table.number
+    number = row.number
     probability_a = match.win_probability_a
     called = [
         (
@@ -655,28 +664,33 @@ def _call(
 
     if into is None:
         into = []
-        transaction.on_commit(lambda: _push_called(into))  # dropped with the savepoint if the booking refuses
+        transaction.on_commit(lambda: push_to_users(into))  # dropped with the savepoint if the booking refuses
     session = reservations.session_start_in_hold(
-        hold_id=row.hold_id, player=first, other_player=second, created_by=tournament.created_by
+        hold=row.hold, player=first, other_player=second, created_by_id=tournament.created_by_id
     )
     into.extend(called)  # reached only once the game is booked
-    match.state, match.table, match.on_table, match.session = Match.State.ON_TABLE, row.table, row.table, session
+    match.state, match.table_id, match.on_table_id, match.session = (
+        Match.State.ON_TABLE,
+        row.table_id,
+        row.table_id,
+        session,
+    )
     match.called_at = timezone.now()
     if not keep_score:
         match.score_a = match.score_b = 0
     match.save(update_fields=["state", "table", "on_table", "session", "called_at", "score_a", "score_b"])
-    for me, other, race in ((first, second, match.race_a), (second, first, match.race_b)):
-        notification_send(
-            recipient=me,
-            type=Notification.Type.MATCH_CALLED,
-            body=f"Table {number}, against {other.user.username}, race to {race}.",
-            extra=str(match.pk),
-            sent_by=other,
-        )
+    notifications_send(
+        [
+            (me, f"Table {number}, against {other.user.username}, race to {race}.", other)
+            for me, other, race in ((first, second, match.race_a), (second, first, match.race_b))
+        ],
+        type=Notification.Type.MATCH_CALLED,
+        extra=str(match.pk),
+    )
     return match
 
 
-def _table_row(tournament: Tournament, table_id: int | None) -> TournamentTable:
+def _table_row(tournament: Tournament, table_id: int | None) -> selectors.FreeTable:
     """A free table of the tournament: the one named (its `Table.id`), else the first free one."""
     free = _free_tables(tournament)
     if table_id is None and free:
@@ -823,8 +837,9 @@ def _end_by_report(
     """`match_report`'s first transaction: (winner's player id, loser's, the game's session id)."""
     tournament = _locked(tournament_id)
     match = _locked_match(tournament, match_id)
-    entry = selectors.entry_of(tournament=tournament, player=player)
-    side = match.side_of(entry.pk if entry is not None else None)
+    # The match's two entries as (entry id, player id), one query: which side reports, and the opponent.
+    sides = dict(Entry.objects.filter(pk__in=[match.player_a_id, match.player_b_id]).values_list("id", "player_id"))
+    side = match.side_of(next((pk for pk, player_id in sides.items() if player_id == player.pk), None))
     if side is None:
         raise exceptions.NotYourMatch()
     if match.state == Match.State.DONE:
@@ -833,15 +848,14 @@ def _end_by_report(
         raise exceptions.MatchNotPlayable()
     score_a, score_b = (my_score, opponent_score) if side == "a" else (opponent_score, my_score)
     _check_score(match, score_a, score_b)
-    opponent_entry = match.player_b if side == "a" else match.player_a
-    assert opponent_entry is not None
+    opponent_id = sides[match.player_b_id if side == "a" else match.player_a_id]  # type: ignore[index]
     called: Called = []
-    transaction.on_commit(lambda: _push_called(called))  # before anything else this transaction leaves
+    transaction.on_commit(lambda: push_to_users(called))  # before anything else this transaction leaves
     _end_play(match)
     if _call_ready(tournament, into=called):
         _changed(tournament, "called")
     won = my_score > opponent_score
-    winner, loser = (player.pk, opponent_entry.player_id) if won else (opponent_entry.player_id, player.pk)
+    winner, loser = (player.pk, opponent_id) if won else (opponent_id, player.pk)
     return winner, loser, match.session_id
 
 

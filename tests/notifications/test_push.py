@@ -3,6 +3,7 @@ device; withheld while muted, read, in quiet hours or while a socket is open (un
 The port here is the recorder; tests/notifications/test_push_sns.py runs the same against moto's SNS."""
 
 from datetime import UTC, datetime, time
+from unittest import mock
 
 import pytest
 import time_machine
@@ -75,6 +76,34 @@ def test_only_push_kinds_of_players_with_a_device_go_to_the_outbox():
     notification_send(recipient=with_device, type=Notification.Type.RESERVED, body="booked")  # not a push kind
     notification_send(recipient=without, type=Notification.Type.INVITED, body="no phone")
     assert _push_events() == []
+
+
+@pytest.mark.django_db
+def test_several_notifications_at_once_go_to_the_outbox_for_the_recipients_with_a_device_only(
+    django_capture_on_commit_callbacks,
+):
+    with_device, without = _with_device(), PlayerFactory()
+    with (
+        mock.patch.object(services, "push_to_user") as pushed,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        first, second = services.notifications_send(
+            [(with_device, "Table 3, against B.", without), (without, "Table 3, against A.", with_device)],
+            type=Notification.Type.MATCH_CALLED,
+            extra="42",
+        )
+        assert not pushed.called  # only after commit
+    stored = Notification.objects.order_by("id")
+    assert [(note.recipient_id, note.body, note.sent_by_id, note.extra) for note in stored] == [
+        (with_device.pk, "Table 3, against B.", without.pk, "42"),
+        (without.pk, "Table 3, against A.", with_device.pk, "42"),
+    ]
+    assert [note.pk for note in stored] == [first.pk, second.pk]
+    assert _push_events() == [first.pk]
+    assert [(call.args[0], call.args[1]["id"], call.args[1]["body"]) for call in pushed.call_args_list] == [
+        (with_device.user_id, first.pk, "Table 3, against B."),
+        (without.user_id, second.pk, "Table 3, against A."),
+    ]
 
 
 @pytest.mark.django_db
