@@ -25,6 +25,7 @@ from bench.common import (
     setup_django,
     summary,
 )
+from deploy.servers import daphne_command
 
 IDLE = 1000
 _REST_TIMES: list[float] = []
@@ -122,7 +123,7 @@ def main() -> None:
     tokens = [access_token(name) for name in inviter_names]
     web_port, asgi_port = free_port(), free_port()
     gunicorn = gunicorn_command(web_port)
-    daphne = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(asgi_port), "strikem.asgi:application"]
+    daphne = daphne_command(asgi_port)
     with process("gunicorn-push", gunicorn, web_port) as web, process("daphne-push", daphne, asgi_port):
         measure = _measure(
             f"ws://127.0.0.1:{asgi_port}", f"http://127.0.0.1:{web_port}", invitee_id, tickets[:-1], tickets[-1], tokens

@@ -2,6 +2,7 @@
 idle, beside a bare Channels consumer on the same Daphne/channels-redis setup measured in the same run."""
 
 import asyncio
+import os
 import sys
 import time
 from pathlib import Path
@@ -10,11 +11,15 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import QUICK, bench_users, free_port, print_table, process, ratio, setup_django
+from bench.common import PROFILE, QUICK, bench_users, free_port, print_table, process, profiled, ratio, setup_django
+from deploy.servers import daphne_command
 
 SOCKETS = 2000 if QUICK else 10_000
-IDLE_SECONDS = 15 if QUICK else 60
-DAPHNE_FLAGS = ["--ping-interval", "30", "--ping-timeout", "60", "--websocket_connect_timeout", "30"]  # as deployed
+# A whole ping interval (deploy/servers.py) in both modes: a shorter window holds all of the pings or none.
+IDLE_SECONDS = 60
+# The web client is a browser: it answers Daphne's pings but sends none. SOCKET_CLIENT_PING_SECONDS=20 makes
+# every client ping as the websockets library does by default (and as this bench did until issue 18).
+CLIENT_PING_SECONDS = float(os.environ.get("SOCKET_CLIENT_PING_SECONDS", 0)) or None
 
 
 def _tickets() -> list[str]:
@@ -27,7 +32,7 @@ def _tickets() -> list[str]:
     return [ws_ticket_issue(user=user) for user in User.objects.filter(username__startswith="bench-cap-")]
 
 
-async def _hold(url: str, tickets: list[str] | None, pid: int) -> dict[str, float]:
+async def _hold(url: str, tickets: list[str] | None, pid: int, name: str) -> dict[str, float]:
     import websockets
 
     server = psutil.Process(pid)
@@ -41,7 +46,11 @@ async def _hold(url: str, tickets: list[str] | None, pid: int) -> dict[str, floa
         query = f"?uuid={tickets[index]}" if tickets else ""
         async with semaphore:
             try:
-                sockets.append(await websockets.connect(f"{url}/ws/base/{query}", open_timeout=60, max_queue=4))
+                sockets.append(
+                    await websockets.connect(
+                        f"{url}/ws/base/{query}", open_timeout=60, max_queue=4, ping_interval=CLIENT_PING_SECONDS
+                    )
+                )
             except Exception as error:  # noqa: BLE001 - counted and reported, the run goes on
                 failures.append(type(error).__name__)
 
@@ -54,6 +63,9 @@ async def _hold(url: str, tickets: list[str] | None, pid: int) -> dict[str, floa
     cpu_idle = (sum(server.cpu_times()[:2]) - cpu_before) / IDLE_SECONDS * 100
     after = server.memory_info().rss
     alive = sum(1 for socket in sockets if socket.state.name == "OPEN")
+    if PROFILE:  # an extra idle window, sampled, after the measured one
+        with profiled(f"{name} idle", pid, IDLE_SECONDS):
+            await asyncio.sleep(IDLE_SECONDS)
     for socket in sockets:
         await socket.close()
     return {
@@ -68,9 +80,8 @@ async def _hold(url: str, tickets: list[str] | None, pid: int) -> dict[str, floa
 
 def _run(app: str, tickets: list[str] | None, name: str) -> dict[str, float]:
     port = free_port()
-    command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), *DAPHNE_FLAGS, app]
-    with process(name, command, port) as server:
-        return asyncio.run(_hold(f"ws://127.0.0.1:{port}", tickets, server.pid))
+    with process(name, daphne_command(port, app), port) as server:
+        return asyncio.run(_hold(f"ws://127.0.0.1:{port}", tickets, server.pid, name))
 
 
 def main() -> None:

