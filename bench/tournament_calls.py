@@ -30,6 +30,7 @@ from bench.common import (
     setup_django,
     summary,
 )
+from deploy.servers import daphne_command
 
 PLAYERS = 128
 TABLES = 8
@@ -198,7 +199,7 @@ def main() -> None:
     tournament_id, tickets = _tournament()
     drawn_in = time.perf_counter() - started
     web_port, asgi_port = free_port(), free_port()
-    daphne = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(asgi_port), "strikem.asgi:application"]
+    daphne = daphne_command(asgi_port)
     with process("gunicorn-calls", gunicorn_command(web_port), web_port), process("daphne-calls", daphne, asgi_port):
         samples = asyncio.run(
             _measure(f"ws://127.0.0.1:{asgi_port}", f"http://127.0.0.1:{web_port}", tournament_id, tickets)

@@ -55,15 +55,30 @@ def _push_loop() -> asyncio.AbstractEventLoop:
         return _loop
 
 
-def _group_send(group: str, frame: dict[str, Any]) -> None:
+def _send(pushes: list[tuple[str, dict[str, Any]]]) -> None:
+    """Each (group, frame) to that group, all at once: the channel layer's round trips for one group overlap
+    those for the others; a failed send is logged and the others still go."""
     layer = get_channel_layer()
-    if layer is None:
+    if layer is None or not pushes:
         return
+
+    async def send_all() -> None:
+        sent = await asyncio.gather(
+            *(layer.group_send(group, {"type": "push.frame", "frame": frame}) for group, frame in pushes),
+            return_exceptions=True,
+        )
+        for (group, _frame), outcome in zip(pushes, sent, strict=True):
+            if isinstance(outcome, BaseException):
+                logger.warning("push to %s failed", group, exc_info=outcome)
+
     try:
-        message = {"type": "push.frame", "frame": frame}
-        asyncio.run_coroutine_threadsafe(layer.group_send(group, message), _push_loop()).result(timeout=5)
+        asyncio.run_coroutine_threadsafe(send_all(), _push_loop()).result(timeout=5)
     except Exception:
-        logger.warning("push to %s failed", group, exc_info=True)
+        logger.warning("push to %s failed", ", ".join(group for group, _frame in pushes), exc_info=True)
+
+
+def _group_send(group: str, frame: dict[str, Any]) -> None:
+    _send([(group, frame)])
 
 
 def push_warm() -> None:
@@ -81,25 +96,9 @@ def push_to_user(user_id: int, frame: dict[str, Any]) -> None:
 
 
 def push_to_users(pushes: list[tuple[int, dict[str, Any]]]) -> None:
-    """Each (user id, frame) to that user's sockets, all at once: the channel layer's round trips for one
-    user overlap those for the others (two players told at the same moment wait for one trip, not two)."""
-    layer = get_channel_layer()
-    if layer is None or not pushes:
-        return
-
-    async def send_all() -> None:
-        messages = [(user_group(user_id), {"type": "push.frame", "frame": frame}) for user_id, frame in pushes]
-        sent = await asyncio.gather(
-            *(layer.group_send(group, message) for group, message in messages), return_exceptions=True
-        )
-        for (user_id, _frame), outcome in zip(pushes, sent, strict=True):
-            if isinstance(outcome, BaseException):
-                logger.warning("push to %s failed", user_group(user_id), exc_info=outcome)
-
-    try:
-        asyncio.run_coroutine_threadsafe(send_all(), _push_loop()).result(timeout=5)
-    except Exception:
-        logger.warning("push to %d users failed", len(pushes), exc_info=True)
+    """Each (user id, frame) to that user's sockets, all at once (two players told at the same moment wait
+    for one trip through the channel layer, not two)."""
+    _send([(user_group(user_id), frame) for user_id, frame in pushes])
 
 
 def tournament_group(tournament_id: int) -> str:
