@@ -1,6 +1,7 @@
 """Who is on the socket: a single-use ticket in the URL (the web client), or an access token in
 `Sec-WebSocket-Protocol: jwt, <token>` (new clients). Nothing the client writes in a frame counts."""
 
+from typing import Any
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
@@ -66,8 +67,14 @@ class OriginCheckMiddleware:
         headers = dict(scope.get("headers") or [])
         origin = headers.get(b"origin", b"").decode("latin-1")
         if scope.get("type") == "websocket" and origin and not origin_allowed(origin):
-            await receive()  # type: ignore[operator]
-            await send({"type": "websocket.accept"})  # type: ignore[operator]
-            await send({"type": "websocket.close", "code": CLOSE_BAD_ORIGIN})  # type: ignore[operator]
+            await refuse(receive, send, CLOSE_BAD_ORIGIN)
             return None
         return await self.app(scope, receive, send)  # type: ignore[operator]
+
+
+async def refuse(receive: Any, send: Any, code: int, subprotocol: str | None = None) -> None:
+    """Turn a socket away with a close code the client can read (a refused handshake shows none): take its
+    connect, accept, close. No consumer runs and the channel layer is never asked for a channel."""
+    await receive()
+    await send({"type": "websocket.accept", "subprotocol": subprotocol})
+    await send({"type": "websocket.close", "code": code})

@@ -25,7 +25,13 @@ from apps.halls.selectors import hall_get_by_slug, hall_table_rows
 from apps.halls.serializers import tables_data
 from apps.matchmaking import services as matchmaking
 from apps.realtime import frames, walkup_socket
-from apps.realtime.auth import CLOSE_TOO_MANY_FRAMES, CLOSE_TRY_AGAIN_LATER, CLOSE_UNAUTHENTICATED, socket_user_id
+from apps.realtime.auth import (
+    CLOSE_TOO_MANY_FRAMES,
+    CLOSE_TRY_AGAIN_LATER,
+    CLOSE_UNAUTHENTICATED,
+    refuse,
+    socket_user_id,
+)
 from apps.realtime.presence import presence_connect, presence_disconnect
 from apps.realtime.push import LOBBY_GROUP, hall_group, hall_queue_group, tournament_group, user_group
 from apps.realtime.walkup_socket import frame_id, frame_input
@@ -139,10 +145,22 @@ class BaseConsumer(AsyncJsonWebsocketConsumer):
     accepted = False
     counted = False
 
+    # Who is on the socket is settled before the consumer takes a channel of the channel layer: a socket
+    # without a valid ticket or token is closed with 4401 at once and leaves nothing behind (a consumer
+    # that had started waiting on its channel lingered until the layer's blocking pop timed out).
+    needs_identity = True
+    subprotocol: str | None = None
+
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         """When Redis goes away (the channel layer and tickets live there) the socket is closed with
         4503, try again later, instead of dying with an internal error; stored data is untouched."""
         try:
+            if self.needs_identity:
+                user_id, self.subprotocol = await socket_user_id(scope)
+                if user_id is None:
+                    await refuse(receive, send, CLOSE_UNAUTHENTICATED, self.subprotocol)
+                    return
+                self.user_id = user_id
             await super().__call__(scope, receive, send)
         except (redis.ConnectionError, redis.TimeoutError):
             logger.warning("socket closed: Redis unreachable")
@@ -161,13 +179,7 @@ class BaseConsumer(AsyncJsonWebsocketConsumer):
         self.accepted = True
 
     async def connect(self) -> None:
-        user_id, subprotocol = await socket_user_id(self.scope)
-        if user_id is None:
-            # Accept first so that the client sees the close code (a refused handshake shows none).
-            await self.accept(subprotocol)
-            await self.close(code=CLOSE_UNAUTHENTICATED)
-            return
-        self.user_id = user_id
+        user_id = self.user_id
         self.player = await _player_of(user_id)
         self.watching: set[str] = set()
         self.scope_request = _ScopeRequest(self.scope)
@@ -178,13 +190,13 @@ class BaseConsumer(AsyncJsonWebsocketConsumer):
         await self.channel_layer.group_add(user_group(user_id), self.channel_name)
         if self.player is not None:
             await presence_connect(player_id=self.player.pk, channel_name=self.channel_name)
-        await self.accept(subprotocol)
+        await self.accept(self.subprotocol)
         OPEN_SOCKETS.inc()
         self.counted = True
 
     async def disconnect(self, code: int) -> None:
-        if not hasattr(self, "user_id"):
-            return
+        if not hasattr(self, "watching"):
+            return  # connect did not get as far as joining groups
         self._uncount()
         for group in [user_group(self.user_id), *self.watching]:
             await self.channel_layer.group_discard(group, self.channel_name)

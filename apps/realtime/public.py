@@ -24,6 +24,7 @@ PUBLIC_ACTIONS = (
 
 class PublicConsumer(BaseConsumer):
     actions = PUBLIC_ACTIONS
+    needs_identity = False  # no login: the public pages' socket
 
     async def connect(self) -> None:
         self.player = None

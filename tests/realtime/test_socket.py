@@ -72,10 +72,16 @@ def players(db):
     return PlayerFactory(), PlayerFactory(), PlayerFactory()
 
 
-async def test_no_ticket_is_closed_with_4401():
+async def test_no_ticket_is_closed_with_4401_and_leaves_nothing_running():
     communicator, connected, _ = await _open()
     assert connected
-    assert await _closed_with(communicator) == 4401
+    output = await communicator.receive_output(timeout=5)
+    assert (output["type"], output.get("code")) == ("websocket.close", 4401)
+    # Refused before a consumer takes a channel of the channel layer: the application is over before the
+    # client even goes away (a consumer waiting on its channel lingered, after the client had gone, until
+    # the layer's blocking pop timed out).
+    await asyncio.wait_for(asyncio.shield(communicator.future), timeout=2)
+    assert communicator.future.exception() is None
 
 
 async def test_a_ticket_works_once(players):
