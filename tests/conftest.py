@@ -60,6 +60,7 @@ def _clean_redis() -> Iterator[None]:
     another test's lobby or hall boards in this process (those are versioned in the Redis just emptied)."""
     redis_client().flushdb()
     lobby._index = None
+    lobby._kept.clear()
     snapshot._local.clear()
     tournament_services._pushed_versions.clear()  # ids start again in an emptied database
     yield

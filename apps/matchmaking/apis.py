@@ -20,7 +20,7 @@ from apps.accounts.selectors import (
     players_online_ids,
 )
 from apps.accounts.serializers import PlayerSerializer, viewer_id
-from apps.core.apis import request_user, validated
+from apps.core.apis import request_user, validated, validated_query
 from apps.core.auth import RememberedTokenAuthentication
 from apps.core.throttling import ScopedThrottle
 from apps.matchmaking import selectors, serializers, services
@@ -36,10 +36,14 @@ def _me(request: Request) -> Player:
 
 def _me_row(request: Request) -> dict[str, Any]:
     """My player's lobby row (`selectors.lobby_me`) for a view that reads the token without loading its
-    user (RememberedTokenAuthentication): a staff account, which does not play, is NO_PLAYER_PROFILE; an
-    account gone or deactivated since the token was issued is refused as simplejwt refuses it (401)."""
+    user (RememberedTokenAuthentication)."""
     user_id = viewer_id(request) or 0
-    me = selectors.lobby_me(user_id=user_id)
+    return _require_me(user_id, selectors.lobby_me(user_id=user_id))
+
+
+def _require_me(user_id: int, me: dict[str, Any] | None) -> dict[str, Any]:
+    """A staff account, which does not play, is NO_PLAYER_PROFILE; an account gone or deactivated since the
+    token was issued is refused as simplejwt refuses it (401)."""
     if me is None and active_user_exists(user_id=user_id):
         raise NoPlayerProfile()
     if me is None or not me["user__is_active"]:
@@ -49,7 +53,8 @@ def _me_row(request: Request) -> dict[str, Any]:
 
 class MatchmakingListApi(APIView):
     # The token is read without a database lookup of its user: the list reads the player, and whether the
-    # account is active, in its own first query (the lobby's hot path, bench/matchmaking_list.py).
+    # account is active, from the lobby index when they wait, else in its own first query (the lobby's hot
+    # path, bench/matchmaking_list.py).
     authentication_classes = [RememberedTokenAuthentication]
 
     @extend_schema(
@@ -63,14 +68,15 @@ class MatchmakingListApi(APIView):
         `filter=rating` keeps players within my rating window (it widens while I wait);
         `filter_location=true` keeps those within MATCHMAKING_RADIUS_KM of me.
         """
-        query = validated(serializers.MatchmakingQuerySerializer, request.query_params)
-        me = _me_row(request)
-        rows = selectors.matchmaking_list(
-            me=me,
+        query = validated_query(serializers.MatchmakingQuerySerializer, request)
+        user_id = viewer_id(request) or 0
+        me, rows = selectors.matchmaking_list(
+            user_id=user_id,
             by_rating=query.get("filter") == "rating",
             by_location=query["filter_location"],
             limit=query["limit"],
         )
+        _require_me(user_id, me)
         online = presence_online_ids(row["id"] for row, _distance in rows)
         return HttpResponse(serializers.matchmaking_list_json(request, rows, online), content_type="application/json")
 

@@ -10,13 +10,20 @@ push_to_lobby), which bumps a version in Redis; a process rebuilds its index whe
 its copy is older than LOBBY_INDEX_SECONDS (one second), and at the latest every LOBBY_INDEX_MAX_SECONDS
 (a rating or a position changed without anyone joining or leaving). One query of the waiting players'
 four columns, a covering index scan. The rows of the players that list pages show are kept with the index
-(`LobbyIndex.rows`), so a player's name, picture or rating on the list is as fresh as the index.
+(`LobbyIndex.rows`), so a player's name, picture or rating on the list is as fresh as the index. The
+asking player's own row (rating, position, waiting time) is read from the index too when they wait.
+
+Whom a player is kept from (open chats, denials within the cooldown, blocks both ways) is kept per process
+and per user (`kept_off`), under a token in Redis that the services changing any of it delete after
+commit (`kept_off_changed`); a request reads the lobby's version and its user's token in one round trip.
 """
 
 import logging
 import math
 import threading
 import time
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +37,7 @@ from apps.core.redis import redis_client
 
 logger = logging.getLogger(__name__)
 _VERSION = "lobby:version"
+_KEPT_OFF = "lobby:kept-off:{}"  # + user id
 
 
 @dataclass(frozen=True)
@@ -40,6 +48,8 @@ class LobbyIndex:
     longitudes: np.ndarray  # float64, NaN where unknown
     version: bytes
     built_at: float
+    # Each waiting player's own lobby row (the list's `me`), by user id.
+    me_rows: dict[int, dict[str, Any]] = field(default_factory=dict)
     # The players' rows read for list pages since this index was built (by player id): as fresh as the
     # index, and dropped with it. Shared by every request of this process: read only.
     rows: dict[int, dict[str, Any]] = field(default_factory=dict)
@@ -57,30 +67,39 @@ def lobby_changed() -> None:
         logger.warning("lobby index not invalidated: Redis unreachable (indexes refresh within a few seconds)")
 
 
+# The columns of a waiting player's own row (`me`), as apps/matchmaking/selectors.py's lobby_me reads them.
+ME_FIELDS = ("id", "rating", "latitude", "longitude", "inviting_to_play", "looking_since", "user__is_active")
+
+
 def _build(version: bytes) -> LobbyIndex:
     rows = list(
-        Player.objects.filter(inviting_to_play=True)
-        .order_by("rating", "id")
-        .values_list("id", "rating", "latitude", "longitude")
+        Player.objects.filter(inviting_to_play=True).order_by("rating", "id").values_list("user_id", *ME_FIELDS)
     )
-    columns: list[tuple[Any, ...]] = list(zip(*rows, strict=True)) if rows else [(), (), (), ()]
+    columns: list[tuple[Any, ...]] = list(zip(*rows, strict=True)) if rows else [()] * (len(ME_FIELDS) + 1)
     return LobbyIndex(
-        ids=np.array(columns[0], dtype=np.int64),
-        ratings=np.array(columns[1], dtype=np.float64),
-        latitudes=np.array([math.nan if v is None else v for v in columns[2]], dtype=np.float64),
-        longitudes=np.array([math.nan if v is None else v for v in columns[3]], dtype=np.float64),
+        ids=np.array(columns[1], dtype=np.int64),
+        ratings=np.array(columns[2], dtype=np.float64),
+        latitudes=np.array([math.nan if v is None else v for v in columns[3]], dtype=np.float64),
+        longitudes=np.array([math.nan if v is None else v for v in columns[4]], dtype=np.float64),
         version=version,
         built_at=time.monotonic(),
+        me_rows={row[0]: dict(zip(ME_FIELDS, row[1:], strict=True)) for row in rows},
     )
 
 
-def lobby_index() -> LobbyIndex:
-    """This process's index, rebuilt when it is stale (see the module docstring)."""
-    global _index
+def lobby_read(user_id: int) -> tuple[LobbyIndex, bytes | None]:
+    """This process's index, rebuilt when stale, and the token of `user_id`'s kept-off set (None: none
+    yet), in one Redis round trip."""
+    values: list[bytes | None]
     try:
-        version: bytes = redis_client().get(_VERSION) or b"0"  # type: ignore[assignment]
+        values = redis_client().mget(_VERSION, _KEPT_OFF.format(user_id))  # type: ignore[assignment]
     except redis.RedisError:
-        version = b"?"
+        values = [b"?", None]
+    return _fresh(values[0] or b"0"), values[1]
+
+
+def _fresh(version: bytes) -> LobbyIndex:
+    global _index
     current, now = _index, time.monotonic()
     if current is not None:
         age = now - current.built_at
@@ -91,6 +110,44 @@ def lobby_index() -> LobbyIndex:
         if _index is current or _index is None:  # nobody rebuilt it while this thread waited
             _index = _build(version)
         return _index
+
+
+# Whom each user is kept from, by user id: (token, rows as `load` gave them, when read). Bounded: emptied
+# when full (a user's next list reads theirs again). A copy is read again after _KEPT_SECONDS whatever the
+# token says: an invalidation lost while Redis was unreachable does not last.
+_kept: dict[int, tuple[bytes, Any, float]] = {}
+_KEPT_MAX = 20_000
+_KEPT_SECONDS = 300.0
+
+
+def kept_off(user_id: int, token: bytes | None, load: Callable[[], Any]) -> Any:
+    """`load()` (whom `user_id` is kept from), or this process's copy while `token` (from `lobby_read`) is
+    the one it was read under. Without a token a new one is stored before reading, so a change committed
+    after the read deletes it (`kept_off_changed`) and the next request reads again."""
+    cached, now = _kept.get(user_id), time.monotonic()
+    if token is not None and cached is not None and cached[0] == token and now - cached[2] < _KEPT_SECONDS:
+        return cached[1]
+    if token is None:
+        fresh = uuid.uuid4().hex.encode()
+        try:
+            earlier = redis_client().set(_KEPT_OFF.format(user_id), fresh, nx=True, get=True)
+        except redis.RedisError:
+            return load()  # nothing kept without Redis to say when it changes
+        token = earlier if isinstance(earlier, bytes) else fresh
+    rows = load()
+    if len(_kept) >= _KEPT_MAX:
+        _kept.clear()
+    _kept[user_id] = (token, rows, now)
+    return rows
+
+
+def kept_off_changed(*user_ids: int) -> None:
+    """Whom these users are kept from changed (a chat opened, hidden or shown again, a denial, a block):
+    their kept copies are stale. Call after commit."""
+    try:
+        redis_client().delete(*(_KEPT_OFF.format(user_id) for user_id in user_ids))
+    except redis.RedisError:
+        logger.warning("kept-off sets not invalidated: Redis unreachable (lists may show them until it is back)")
 
 
 def ranked_ids(

@@ -4,7 +4,7 @@ from typing import Any
 from uuid import UUID
 
 from django.conf import settings
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import DateTimeField, Exists, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.utils import timezone
 
 from apps.accounts.models import Player
@@ -12,7 +12,7 @@ from apps.accounts.selectors import player_rows
 from apps.core.compiled import CompiledValues
 from apps.core.geo import distance_m
 from apps.matchmaking import exceptions
-from apps.matchmaking.lobby import lobby_index, ranked_ids
+from apps.matchmaking.lobby import ME_FIELDS, LobbyIndex, kept_off, lobby_read, ranked_ids
 from apps.matchmaking.models import Invitation, Matchup, Message
 from apps.notifications.models import Device
 from apps.social.models import Block
@@ -103,40 +103,37 @@ def _window(*, inviting_to_play: bool, looking_since: datetime | None) -> float:
     return float(min(widened, settings.MATCHMAKING_WINDOW_MAX))
 
 
-# The matchmaking list is the lobby's hot path (bench/matchmaking_list.py): its two queries are compiled
-# once per process (apps/core/compiled.py); marker values stand where the parameters go.
+# The matchmaking list is the lobby's hot path (bench/matchmaking_list.py): its queries are compiled once
+# per process (apps/core/compiled.py); marker values stand where the parameters go.
 _USER, _PLAYER, _SINCE = -7_200_001, -7_200_002, datetime(2001, 2, 3, 4, 5, 6, 7, tzinfo=UTC)
 _ME = CompiledValues(
-    lambda user_id: Player.objects.filter(user_id=user_id).values(
-        "id", "rating", "latitude", "longitude", "inviting_to_play", "looking_since", "user__is_active"
-    ),
+    lambda user_id: Player.objects.filter(user_id=user_id).values(*ME_FIELDS),
     user_id=_USER,
 )
-# Everyone kept off my list, in one query: my open chats' members, who denied me within the cooldown, and
-# the players I block or who block me.
+_NO_TIME = Value(None, output_field=DateTimeField())
+# Everyone kept off my list, in one query, as (one id, the other id, when a denial was answered): my open
+# chats' members, who denied me (filtered by the cooldown when the list is built, so the rows can be kept:
+# apps/matchmaking/lobby.py's kept_off), and the players I block or who block me.
 _KEPT_OFF = CompiledValues(
-    lambda player_id, since: (
+    lambda player_id: (
         Matchup.objects.filter(
             Q(player_inviting_id=player_id, inviting_hidden=False)
             | Q(player_accepting_id=player_id, accepting_hidden=False)
         )
         .order_by()
-        .values_list("player_inviting_id", "player_accepting_id")
+        .values_list("player_inviting_id", "player_accepting_id", _NO_TIME)
         .union(
-            Invitation.objects.filter(
-                player_inviting_id=player_id, status=Invitation.Status.DENIED, answered_at__gt=since
-            )
+            Invitation.objects.filter(player_inviting_id=player_id, status=Invitation.Status.DENIED)
             .order_by()
-            .values_list("player_invited_id", "player_inviting_id"),
+            .values_list("player_invited_id", "player_inviting_id", "answered_at"),
             Block.objects.filter(Q(blocker_id=player_id) | Q(blocked_id=player_id))
             .order_by()
-            .values_list("blocker_id", "blocked_id"),
+            .values_list("blocker_id", "blocked_id", _NO_TIME),
             all=True,
         )
     ),
     constants=(False, Invitation.Status.DENIED),
     player_id=_PLAYER,
-    since=_SINCE,
 )
 
 
@@ -180,31 +177,40 @@ def invitation_checks(*, inviter_id: int, invitee_id: int) -> dict[str, bool]:
 _CHECK_NAMES = ("i_block_them", "they_block_me", "pending", "denied_recently", "open_chat", "invitee_has_device")
 
 
-def lobby_me(*, user_id: int) -> dict[str, Any] | None:
-    """What the matchmaking list needs of the asking user's player (None: the account has no player)."""
+def lobby_me(*, user_id: int, index: LobbyIndex | None = None) -> dict[str, Any] | None:
+    """What the matchmaking list needs of the asking user's player (None: the account has no player):
+    from the lobby index when they wait in it (as fresh as the index), else from the database."""
+    if index is not None and (row := index.me_rows.get(user_id)) is not None:
+        return row
     rows = _ME(user_id=user_id)
     return rows[0] if rows else None
 
 
 def matchmaking_list(
-    *, me: dict[str, Any], by_rating: bool, by_location: bool, limit: int = 50
-) -> list[tuple[dict[str, Any], float | None]]:
-    """Players looking for a game, best fit first, as (row, distance in metres or None): rows of
+    *, user_id: int, by_rating: bool, by_location: bool, limit: int = 50
+) -> tuple[dict[str, Any] | None, list[tuple[dict[str, Any], float | None]]]:
+    """The asking user's lobby row (`lobby_me`; None: no player, and no page) and the players looking for
+    a game, best fit first, as (row, distance in metres or None): rows of
     apps.accounts.selectors.player_rows, shared with other requests (read only). Never me, nobody who
     denied me within the cooldown, nobody I already have an open chat with, nobody I block or who blocks
-    me, no deactivated account; rating window and distance are applied to the lobby index. `me`:
-    `lobby_me`'s row.
+    me, no deactivated account; rating window and distance are applied to the lobby index.
 
     Fit = rating gap / window + distance / radius, lowest first. Two steps keep it fast at 10,000 waiting
-    players: rank ids from the process's lobby index (apps/matchmaking/lobby.py; the few excluded ids are
-    read first, in one query), then take the page's rows from the index's own (reading those it lacks).
+    players: rank ids from the process's lobby index (apps/matchmaking/lobby.py; whom I am kept from is
+    kept with it), then take the page's rows from the index's own (reading those it lacks).
     """
+    index, kept_token = lobby_read(user_id)
+    me = lobby_me(user_id=user_id, index=index)
+    if me is None or not me["user__is_active"]:
+        return me, []
     window = _window(inviting_to_play=me["inviting_to_play"], looking_since=me["looking_since"])
     excluded = {me["id"]}
-    for row in _KEPT_OFF(player_id=me["id"], since=denial_cooldown_start()):
-        excluded.update(row.values())
+    since = denial_cooldown_start()
+    player_id = me["id"]
+    for first, second, denied_at in kept_off(user_id, kept_token, lambda: _kept_off_rows(player_id)):
+        if denied_at is None or denied_at > since:
+            excluded.update((first, second))
     latitude, longitude = me["latitude"], me["longitude"]
-    index = lobby_index()
     ranked = ranked_ids(
         index,
         rating=me["rating"],
@@ -225,10 +231,14 @@ def matchmaking_list(
     for pk in ranked:
         card = index.rows.get(pk)
         if card is None or not card["user__is_active"]:
-            continue  # deactivated accounts are dropped from the page (the index does not join users)
+            continue  # deactivated accounts are dropped from the page
         both = located and card["latitude"] is not None and card["longitude"] is not None
         page.append((card, distance_m(latitude, longitude, card["latitude"], card["longitude"]) if both else None))
-    return page
+    return me, page
+
+
+def _kept_off_rows(player_id: int) -> list[tuple[int, int, datetime | None]]:
+    return [tuple(row.values()) for row in _KEPT_OFF(player_id=player_id)]  # type: ignore[misc]
 
 
 def invitations_received(*, player: Player) -> QuerySet[Invitation]:

@@ -20,6 +20,7 @@ from apps.accounts.services import players_lock, players_pair_lock
 from apps.core.geo import distance_m
 from apps.events.services import event_publish
 from apps.matchmaking import exceptions
+from apps.matchmaking.lobby import kept_off_changed
 from apps.matchmaking.models import Invitation, Matchup, Message
 from apps.matchmaking.selectors import (
     denied_pairs,
@@ -144,10 +145,17 @@ def _answer(inviter: Player, invitee: Player, status: str) -> Invitation:
     return invitation
 
 
+def kept_apart_changed(*user_ids: int) -> None:
+    """Whom these users are kept from on their matchmaking lists changed (a chat opened, hidden or shown
+    again, a denial, a block): the lists' kept copies (apps/matchmaking/lobby.py) go after commit."""
+    transaction.on_commit(lambda: kept_off_changed(*user_ids))
+
+
 def _matchup_open(*, inviter: Player, accepter: Player) -> Matchup:
     """A game was agreed (both players locked by the caller): the chat, both lobby flags off, the other
     pending invitations of both cancelled, the inviter notified, both sockets told after commit."""
     matchup = Matchup.objects.create(player_inviting=inviter, player_accepting=accepter)
+    kept_apart_changed(inviter.user_id, accepter.user_id)
     for player in (inviter, accepter):
         _set_looking(player, False)
     Invitation.objects.filter(
@@ -180,6 +188,7 @@ def invitation_deny(*, invitee: Player, inviter: Player) -> Invitation:
     """Deny: the inviter is told, and sees me no more in the lobby list for the cooldown."""
     inviter, invitee = _lock_pair(inviter, invitee)
     invitation = _answer(inviter, invitee, Invitation.Status.DENIED)
+    kept_apart_changed(inviter.user_id)  # I leave the inviter's list for the cooldown
     notification_send(
         recipient=inviter,
         type=Notification.Type.REJECTED,
@@ -224,10 +233,13 @@ def message_send(*, sender: Player, matchup_id: UUID | str, body: str) -> Messag
     was_unread = previous is not None and (recipient_read_at is None or recipient_read_at < previous)
     matchup.last_message_at = message.time_sent
     setattr(matchup, matchup.read_field_of(sender.pk), message.time_sent)
+    hidden = (matchup.inviting_hidden, matchup.accepting_hidden)
     if held_back:  # my side of the chat comes back, theirs stays hidden
         setattr(matchup, "inviting_hidden" if sender.pk == matchup.player_inviting_id else "accepting_hidden", False)
     else:
         matchup.inviting_hidden = matchup.accepting_hidden = False
+    if (matchup.inviting_hidden, matchup.accepting_hidden) != hidden:
+        kept_apart_changed(sender.user_id, recipient.user_id)  # the chat is back on a list: kept apart again
     matchup.save(
         update_fields=[
             "last_message_at",
@@ -278,6 +290,7 @@ def matchup_hide(*, matchup_id: UUID | str, player: Player) -> None:
     matchup = matchup_of_member(matchup_id=matchup_id, player=player)
     field = "inviting_hidden" if player.pk == matchup.player_inviting_id else "accepting_hidden"
     Matchup.objects.filter(pk=matchup.pk).update(**{field: True})
+    kept_apart_changed(player.user_id)
 
 
 @transaction.atomic
@@ -359,3 +372,4 @@ def players_separate(*, blocker: Player, blocked: Player) -> None:
     )
     Matchup.objects.filter(player_inviting=blocker, player_accepting=blocked).update(inviting_hidden=True)
     Matchup.objects.filter(player_inviting=blocked, player_accepting=blocker).update(accepting_hidden=True)
+    kept_apart_changed(blocker.user_id, blocked.user_id)  # the block keeps them apart both ways

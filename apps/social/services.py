@@ -174,6 +174,8 @@ def block_remove(*, blocker: Player, blocked_id: int | str) -> None:
     if not deleted:
         raise exceptions.BlockNotFound()
     FriendRequest.objects.filter(sender_id=int(blocked_id), recipient=blocker).delete()
+    unblocked = Player.objects.filter(pk=int(blocked_id)).values_list("user_id", flat=True).first()
+    matchmaking.kept_apart_changed(blocker.user_id, *([unblocked] if unblocked is not None else []))
 
 
 def friends_tell_looking(*, player: Player) -> int:

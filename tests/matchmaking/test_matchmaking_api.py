@@ -3,6 +3,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
+import time_machine
 from asgiref.sync import async_to_sync
 from django.db import connections
 from django.utils import timezone
@@ -66,11 +67,10 @@ def test_rating_window_filters_and_widens_with_waiting(client_for):
     client = client_for(me.user)
     ids = [row["id"] for row in client.get("/api/filter-ratings/", {"filter": "rating"}).json()]
     assert ids == [near.id]
-    me.looking_since = timezone.now() - timedelta(minutes=5)  # window 200 + 5 * 25 = 325
-    me.save()
-    ids = [row["id"] for row in client.get("/api/filter-ratings/", {"filter": "rating"}).json()]
-    assert ids == [near.id, far.id]
-    assert [row["id"] for row in client.get("/api/filter-ratings/").json()] == [near.id, far.id]
+    with time_machine.travel(timezone.now() + timedelta(minutes=5, seconds=1)):  # window 200 + 5 * 25 = 325
+        ids = [row["id"] for row in client.get("/api/filter-ratings/", {"filter": "rating"}).json()]
+        assert ids == [near.id, far.id]
+        assert [row["id"] for row in client.get("/api/filter-ratings/").json()] == [near.id, far.id]
 
 
 def test_distance_filter_and_fit_order(client_for):

@@ -5,15 +5,17 @@ import json
 from datetime import timedelta
 
 import pytest
+import time_machine
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.conf import settings
 from django.utils import timezone
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken
 
 from apps.accounts.models import Player
 from apps.accounts.services import ws_ticket_issue
-from apps.matchmaking.models import Invitation, Matchup
+from apps.matchmaking.models import Matchup
 from apps.reservations import services as sessions
 from strikem.asgi import application
 from tests.factories import HallFactory, PlayerFactory, TableFactory
@@ -247,10 +249,8 @@ async def test_deny_tells_the_inviter_and_hides_the_denier_for_the_cooldown(play
     client.credentials(HTTP_AUTHORIZATION=f"JWT {AccessToken.for_user(inviter.user)}")
     listed = await database_sync_to_async(client.get)("/api/filter-ratings/")
     assert invitee.pk not in [row["id"] for row in listed.json()]
-    await database_sync_to_async(Invitation.objects.filter(player_invited=invitee).update)(
-        answered_at=timezone.now() - timedelta(minutes=4)
-    )
-    listed = await database_sync_to_async(client.get)("/api/filter-ratings/")
+    with time_machine.travel(timezone.now() + timedelta(seconds=settings.DENIAL_COOLDOWN_SECONDS + 1)):
+        listed = await database_sync_to_async(client.get)("/api/filter-ratings/")
     assert invitee.pk in [row["id"] for row in listed.json()]
     await a.disconnect()
     await b.disconnect()
