@@ -10,6 +10,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import (
+    PROFILE,
     QUICK,
     access_token,
     bench_users,
@@ -17,6 +18,7 @@ from bench.common import (
     gunicorn_command,
     print_table,
     process,
+    profiled,
     ratio,
     setup_django,
     wrk,
@@ -88,7 +90,7 @@ def main() -> None:
     plan = _plan()
     port = free_port()
     command = gunicorn_command(port)
-    with process("gunicorn-matchmaking", command, port):
+    with process("gunicorn-matchmaking", command, port) as server:
         base = f"http://127.0.0.1:{port}"
         headers = {"Authorization": f"JWT {token}"}
         url = f"{base}/api/filter-ratings/?filter=rating&filter_location=true&limit=50"
@@ -98,6 +100,9 @@ def main() -> None:
         # One player at a time: the latency itself, without the queue of many connections on 2 cores.
         bare_alone = wrk(f"{base}/health/live/", seconds=SECONDS // 2, connections=1, threads=1, headers=headers)
         alone = wrk(url, seconds=SECONDS // 2, connections=1, threads=1, headers=headers)
+        if PROFILE:
+            with profiled("the matchmaking list", server.pid, 10):
+                wrk(url, seconds=10, connections=CONNECTIONS, headers=headers)
     rows = [
         (
             "p50 latency, 1 connection",

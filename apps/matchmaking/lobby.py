@@ -25,6 +25,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -46,13 +47,37 @@ class LobbyIndex:
     ratings: np.ndarray  # float64
     latitudes: np.ndarray  # float64, NaN where unknown
     longitudes: np.ndarray  # float64, NaN where unknown
+    user_ids: np.ndarray  # int64
+    looking_since: np.ndarray  # float64, seconds since the epoch, NaN where unknown
+    active: np.ndarray  # bool: the account is active
     version: bytes
-    built_at: float
-    # Each waiting player's own lobby row (the list's `me`), by user id.
-    me_rows: dict[int, dict[str, Any]] = field(default_factory=dict)
+    built_at: float  # time.time() when read from the database (by whichever process)
     # The players' rows read for list pages since this index was built (by player id): as fresh as the
     # index, and dropped with it. Shared by every request of this process: read only.
     rows: dict[int, dict[str, Any]] = field(default_factory=dict)
+    _positions: dict[int, int] = field(default_factory=dict)  # user id -> position, filled when first asked
+
+    def me_row(self, user_id: int) -> dict[str, Any] | None:
+        """A waiting player's own lobby row (the list's `me`, ME_FIELDS), None when they do not wait."""
+        if not self._positions and len(self.ids):
+            self._positions.update(zip(self.user_ids.tolist(), range(len(self.ids)), strict=True))
+        at = self._positions.get(user_id)
+        if at is None:
+            return None
+        since = float(self.looking_since[at])
+        return {
+            "id": int(self.ids[at]),
+            "rating": float(self.ratings[at]),
+            "latitude": _or_none(self.latitudes[at]),
+            "longitude": _or_none(self.longitudes[at]),
+            "inviting_to_play": True,
+            "looking_since": None if math.isnan(since) else datetime.fromtimestamp(since, UTC),
+            "user__is_active": bool(self.active[at]),
+        }
+
+
+def _or_none(value: float) -> float | None:
+    return None if math.isnan(value) else float(value)
 
 
 _index: LobbyIndex | None = None
@@ -69,22 +94,86 @@ def lobby_changed() -> None:
 
 # The columns of a waiting player's own row (`me`), as apps/matchmaking/selectors.py's lobby_me reads them.
 ME_FIELDS = ("id", "rating", "latitude", "longitude", "inviting_to_play", "looking_since", "user__is_active")
+_COLUMNS = 7  # ids, ratings, latitudes, longitudes, user ids, looking since, active: one float64 row each
 
 
 def _build(version: bytes) -> LobbyIndex:
-    rows = list(
-        Player.objects.filter(inviting_to_play=True).order_by("rating", "id").values_list("user_id", *ME_FIELDS)
+    rows = (
+        Player.objects.filter(inviting_to_play=True)
+        .order_by("rating", "id")
+        .values_list("id", "rating", "latitude", "longitude", "user_id", "looking_since", "user__is_active")
     )
-    columns: list[tuple[Any, ...]] = list(zip(*rows, strict=True)) if rows else [()] * (len(ME_FIELDS) + 1)
+    table = np.array(
+        [
+            (
+                pk,
+                rating,
+                math.nan if lat is None else lat,
+                math.nan if lng is None else lng,
+                user_id,
+                math.nan if since is None else since.timestamp(),
+                1.0 if active else 0.0,
+            )
+            for pk, rating, lat, lng, user_id, since, active in rows
+        ],
+        dtype=np.float64,
+    ).reshape(-1, _COLUMNS)
+    return _from_table(np.ascontiguousarray(table.T), version, time.time())
+
+
+def _from_table(table: np.ndarray, version: bytes, built_at: float) -> LobbyIndex:
+    """An index from its columns (one float64 row each; ids are exact in a float64 below 2**53)."""
     return LobbyIndex(
-        ids=np.array(columns[1], dtype=np.int64),
-        ratings=np.array(columns[2], dtype=np.float64),
-        latitudes=np.array([math.nan if v is None else v for v in columns[3]], dtype=np.float64),
-        longitudes=np.array([math.nan if v is None else v for v in columns[4]], dtype=np.float64),
+        ids=table[0].astype(np.int64),
+        ratings=table[1],
+        latitudes=table[2],
+        longitudes=table[3],
+        user_ids=table[4].astype(np.int64),
+        looking_since=table[5],
+        active=table[6] > 0,
         version=version,
-        built_at=time.monotonic(),
-        me_rows={row[0]: dict(zip(ME_FIELDS, row[1:], strict=True)) for row in rows},
+        built_at=built_at,
     )
+
+
+# The last index any process read from the database, for the others: "<version>|<built_at>|" and the
+# columns' bytes. One process of a host (or of the fleet) reads 10,000 rows, the others one Redis value.
+_SHARED = "lobby:index"
+_BUILDING, _BUILDING_MS = "lobby:index:building", 2000
+
+
+def _publish(index: LobbyIndex) -> None:
+    table = np.vstack(
+        [index.ids, index.ratings, index.latitudes, index.longitudes, index.user_ids, index.looking_since, index.active]
+    ).astype(np.float64)
+    head = index.version + b"|" + repr(index.built_at).encode() + b"|"
+    try:
+        with redis_client().pipeline(transaction=False) as pipe:
+            pipe.set(_SHARED, head + table.tobytes(), ex=math.ceil(settings.LOBBY_INDEX_MAX_SECONDS) + 1)
+            pipe.delete(_BUILDING)  # the next reading may start as soon as this one is stale
+            pipe.execute()
+    except redis.RedisError:
+        logger.warning("lobby index not shared: Redis unreachable")
+
+
+def _shared(version: bytes) -> LobbyIndex | None:
+    """The index another process published, if it is of this version and still young enough."""
+    try:
+        blob: bytes | None = redis_client().get(_SHARED)  # type: ignore[assignment]
+    except redis.RedisError:
+        return None
+    if not blob:
+        return None
+    their_version, built_at_text, data = blob.split(b"|", 2)
+    built_at = float(built_at_text)
+    if their_version != version or not _young(built_at, moved=False):
+        return None
+    return _from_table(np.frombuffer(data, dtype=np.float64).reshape(_COLUMNS, -1), version, built_at)
+
+
+def _young(built_at: float, *, moved: bool) -> bool:
+    age = time.time() - built_at
+    return 0 <= age < settings.LOBBY_INDEX_MAX_SECONDS and (not moved or age < settings.LOBBY_INDEX_SECONDS)
 
 
 def lobby_read(user_id: int) -> tuple[LobbyIndex, bytes | None]:
@@ -100,16 +189,29 @@ def lobby_read(user_id: int) -> tuple[LobbyIndex, bytes | None]:
 
 def _fresh(version: bytes) -> LobbyIndex:
     global _index
-    current, now = _index, time.monotonic()
-    if current is not None:
-        age = now - current.built_at
-        moved = current.version != version or version == b"?"
-        if age < settings.LOBBY_INDEX_MAX_SECONDS and (not moved or age < settings.LOBBY_INDEX_SECONDS):
-            return current
+    current = _index
+    if current is not None and _young(current.built_at, moved=current.version != version or version == b"?"):
+        return current
     with _lock:
         if _index is current or _index is None:  # nobody rebuilt it while this thread waited
-            _index = _build(version)
+            shared = _shared(version) if version != b"?" else None
+            if shared is None:
+                if current is not None and version != b"?" and not _claim_build():
+                    return current  # another process is reading it: ours serves until theirs is shared
+                shared = _build(version)
+                if version != b"?":
+                    _publish(shared)
+            _index = shared
         return _index
+
+
+def _claim_build() -> bool:
+    """Whether this process reads the lobby from the database now: one at a time (the others keep their
+    copy for the moment it takes), or every process when Redis cannot say."""
+    try:
+        return bool(redis_client().set(_BUILDING, b"1", nx=True, px=_BUILDING_MS))
+    except redis.RedisError:
+        return True
 
 
 # Whom each user is kept from, by user id: (token, rows as `load` gave them, when read). Bounded: emptied

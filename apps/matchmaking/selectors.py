@@ -180,7 +180,7 @@ _CHECK_NAMES = ("i_block_them", "they_block_me", "pending", "denied_recently", "
 def lobby_me(*, user_id: int, index: LobbyIndex | None = None) -> dict[str, Any] | None:
     """What the matchmaking list needs of the asking user's player (None: the account has no player):
     from the lobby index when they wait in it (as fresh as the index), else from the database."""
-    if index is not None and (row := index.me_rows.get(user_id)) is not None:
+    if index is not None and (row := index.me_row(user_id)) is not None:
         return row
     rows = _ME(user_id=user_id)
     return rows[0] if rows else None

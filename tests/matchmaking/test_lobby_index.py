@@ -5,6 +5,7 @@ import random
 
 import numpy as np
 import pytest
+from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -24,6 +25,9 @@ def _index(players: list[tuple[int, float, float | None, float | None]]) -> Lobb
         ratings=np.array([p[1] for p in players], dtype=np.float64),
         latitudes=np.array([math.nan if p[2] is None else p[2] for p in players], dtype=np.float64),
         longitudes=np.array([math.nan if p[3] is None else p[3] for p in players], dtype=np.float64),
+        user_ids=np.array([p[0] for p in players], dtype=np.int64),
+        looking_since=np.full(len(players), math.nan),
+        active=np.ones(len(players), dtype=bool),
         version=b"0",
         built_at=0.0,
     )
@@ -121,3 +125,31 @@ def test_an_unannounced_change_is_seen_after_the_longest_wait(client_for, settin
     settings.LOBBY_INDEX_MAX_SECONDS = 0
     assert [row["id"] for row in client_for(me.user).get("/api/filter-ratings/").json()] == [other.pk]
     assert lobby._index is not None and other.pk in lobby._index.ids
+
+
+@pytest.mark.django_db
+def test_one_process_reads_the_lobby_and_the_others_take_its_copy(django_assert_num_queries):
+    """The index read from the database is shared through Redis: another process (here: this one with its
+    copy dropped) takes it without a query, with every waiting player's own row intact; a copy of an
+    older lobby version is not taken."""
+    waiting = PlayerFactory(inviting_to_play=True, looking_since=timezone.now(), latitude=41.7, longitude=44.8)
+    away = PlayerFactory(inviting_to_play=True, looking_since=None)
+    away.user.is_active = False
+    away.user.save()
+    built = lobby._fresh(b"7")
+    lobby._index = None
+    with django_assert_num_queries(0):
+        taken = lobby._fresh(b"7")
+    assert taken is not built and taken.built_at == built.built_at
+    for column in ("ids", "ratings", "latitudes", "longitudes", "user_ids", "looking_since", "active"):
+        assert np.array_equal(getattr(taken, column), getattr(built, column), equal_nan=True)
+    mine = taken.me_row(waiting.user_id)
+    assert mine is not None and mine["id"] == waiting.pk and mine["user__is_active"] is True
+    assert abs((mine["looking_since"] - waiting.looking_since).total_seconds()) < 1e-5
+    assert (mine["latitude"], mine["longitude"]) == (41.7, 44.8)
+    theirs = taken.me_row(away.user_id)
+    assert theirs is not None and theirs["looking_since"] is None and theirs["user__is_active"] is False
+    assert taken.me_row(10**9) is None
+    lobby._index = None
+    with django_assert_num_queries(1):
+        lobby._fresh(b"8")  # the lobby moved on: read again
