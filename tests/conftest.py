@@ -14,6 +14,7 @@ from apps.accounts.models import Player, User
 from apps.core.redis import redis_client
 from apps.halls import snapshot
 from apps.matchmaking import lobby
+from apps.realtime import presence
 from apps.tournaments import services as tournament_services
 from tests.databases import keep_reference_tables, worker_database
 from tests.factories import ROUND_THE_CLOCK_ZONE, HallFactory, PlayerFactory, TableFactory
@@ -61,6 +62,7 @@ def _clean_redis() -> Iterator[None]:
     redis_client().flushdb()
     lobby._index = None
     lobby._kept.clear()
+    presence._seen.clear()
     snapshot._local.clear()
     tournament_services._pushed_versions.clear()  # ids start again in an emptied database
     yield

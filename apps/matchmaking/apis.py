@@ -51,6 +51,9 @@ def _require_me(user_id: int, me: dict[str, Any] | None) -> dict[str, Any]:
     return me
 
 
+LIST_ONLINE_SECONDS = 1.0
+
+
 class MatchmakingListApi(APIView):
     # The token is read without a database lookup of its user: the list reads the player, and whether the
     # account is active, from the lobby index when they wait, else in its own first query (the lobby's hot
@@ -77,7 +80,8 @@ class MatchmakingListApi(APIView):
             limit=query["limit"],
         )
         _require_me(user_id, me)
-        online = presence_online_ids(row["id"] for row, _distance in rows)
+        # Online dots as fresh as a second: pages of one area and rating band share most of their players.
+        online = presence_online_ids((row["id"] for row, _distance in rows), seconds=LIST_ONLINE_SECONDS)
         return HttpResponse(serializers.matchmaking_list_json(request, rows, online), content_type="application/json")
 
 

@@ -108,10 +108,31 @@ return table.concat(live)
 _count_live: Any = None
 
 
-def presence_online_ids(player_ids: Iterable[int]) -> set[int]:
-    """Which of these players have a live socket: one Redis command for the whole list."""
-    global _count_live
+# What `presence_online_ids(..., seconds=...)` read, by player id: (online, when read, time.monotonic()).
+_seen: dict[int, tuple[bool, float]] = {}
+_SEEN_MAX = 50_000
+
+
+def presence_online_ids(player_ids: Iterable[int], *, seconds: float = 0.0) -> set[int]:
+    """Which of these players have a live socket: one Redis command for the whole list. With `seconds`,
+    an answer this process read for a player less than that long ago stands (a list many players poll,
+    where an online dot a second old is fresh enough); only the others are asked."""
     ids = list(player_ids)
+    if not seconds:
+        return _ask(ids)
+    now = time.monotonic()
+    known = {pk: seen for pk in ids if (seen := _seen.get(pk)) is not None and now - seen[1] < seconds}
+    asked = [pk for pk in ids if pk not in known]
+    online = _ask(asked)
+    if asked:
+        if len(_seen) > _SEEN_MAX:
+            _seen.clear()
+        _seen.update((pk, (pk in online, now)) for pk in asked)
+    return online | {pk for pk, (live, _at) in known.items() if live}
+
+
+def _ask(ids: list[int]) -> set[int]:
+    global _count_live
     if not ids:
         return set()
     try:

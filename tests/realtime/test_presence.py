@@ -7,6 +7,7 @@ from django.conf import settings
 
 from apps.core.redis import redis_client
 from apps.realtime import presence
+from apps.realtime.presence import presence_connect, presence_disconnect, presence_online_ids
 
 
 @pytest.fixture
@@ -36,3 +37,18 @@ async def test_a_heartbeat_keeps_every_socket_of_the_process_alive_in_batches(no
     for channel, player_id in sockets.items():
         assert client.zscore(f"presence:{player_id}", channel) > long_ago
         assert 0 < client.ttl(f"presence:{player_id}") <= 6 * settings.PRESENCE_HEARTBEAT_SECONDS
+
+
+async def test_a_list_may_take_an_online_dot_a_second_old_and_asks_again_after(no_local_sockets):
+    online, offline = 9_100_001, 9_100_002
+    await presence_connect(player_id=online, channel_name="specific.a!one")
+    assert presence_online_ids([online, offline], seconds=60) == {online}
+    await presence_disconnect(player_id=online, channel_name="specific.a!one")
+    await presence_connect(player_id=offline, channel_name="specific.a!two")
+    assert presence_online_ids([online, offline]) == {offline}  # without `seconds`: as it is now
+    assert presence_online_ids([online, offline], seconds=60) == {online}  # what this process read stands
+    for player_id in (online, offline):  # ... until it is older than asked for
+        live, at = presence._seen[player_id]
+        presence._seen[player_id] = (live, at - 61)
+    assert presence_online_ids([online, offline], seconds=60) == {offline}
+    await presence_disconnect(player_id=offline, channel_name="specific.a!two")
