@@ -4,6 +4,7 @@ import threading
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any, cast
 
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.request import Request
 from rest_framework.serializers import Serializer
 
@@ -41,6 +42,14 @@ def validated_query(serializer_class: type[Serializer], request: Request) -> dic
         while len(_QUERIES) > _QUERIES_KEPT:
             _QUERIES.popitem(last=False)
     return dict(data)
+
+
+class JsonOnly(DefaultContentNegotiation):
+    """For a view that answers JSON whatever the client accepts: the first renderer (JSON), without
+    parsing the Accept header on every request."""
+
+    def select_renderer(self, request: Any, renderers: Any, format_suffix: Any = None) -> Any:
+        return renderers[0], renderers[0].media_type
 
 
 def request_user(request: Request) -> "User":

@@ -20,7 +20,7 @@ from apps.accounts.selectors import (
     players_online_ids,
 )
 from apps.accounts.serializers import PlayerSerializer, viewer_id
-from apps.core.apis import request_user, validated, validated_query
+from apps.core.apis import JsonOnly, request_user, validated, validated_query
 from apps.core.auth import RememberedTokenAuthentication
 from apps.core.throttling import ScopedThrottle
 from apps.matchmaking import selectors, serializers, services
@@ -59,6 +59,7 @@ class MatchmakingListApi(APIView):
     # account is active, from the lobby index when they wait, else in its own first query (the lobby's hot
     # path, bench/matchmaking_list.py).
     authentication_classes = [RememberedTokenAuthentication]
+    content_negotiation_class = JsonOnly  # the body is JSON bytes made here: nothing to negotiate
 
     @extend_schema(
         parameters=[serializers.MatchmakingQuerySerializer],

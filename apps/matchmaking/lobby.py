@@ -274,20 +274,28 @@ def ranked_ids(
     else:
         low, high = 0, len(index.ids)
     ids = index.ids[low:high]
-    keep = ~np.isin(ids, np.fromiter(excluded, dtype=np.int64, count=len(excluded)))
     fit = np.abs(index.ratings[low:high] - rating) / window
+    within: np.ndarray | None = None
     if latitude is not None and longitude is not None:
         metres_per_degree = KM_PER_DEGREE_LATITUDE * 1000
         north = (index.latitudes[low:high] - latitude) * metres_per_degree
         east = (index.longitudes[low:high] - longitude) * (metres_per_degree * math.cos(math.radians(latitude)))
         distance = np.sqrt(north * north + east * east)
         if by_location:
-            keep &= distance <= radius_m  # NaN (no position) compares false: not within the radius
+            within = distance <= radius_m  # NaN (no position) compares false: not within the radius
         fit = fit + np.where(np.isnan(distance), radius_m, distance) / radius_m
-    candidates = np.flatnonzero(keep)
-    if len(candidates) > limit:
-        # The `limit` best by fit, then every candidate tied with the last of them, so ids break ties.
-        cut = np.partition(fit[candidates], limit - 1)[limit - 1]
+    candidates = np.flatnonzero(within) if within is not None else np.arange(len(ids))
+    # The excluded are a handful of ids: rank that many more, and drop them from the ranking afterwards.
+    take = limit + len(excluded)
+    if len(candidates) > take:
+        # The `take` best by fit, then every candidate tied with the last of them, so ids break ties.
+        cut = np.partition(fit[candidates], take - 1)[take - 1]
         candidates = candidates[fit[candidates] <= cut]
-    order = np.lexsort((ids[candidates], fit[candidates]))[:limit]
-    return [int(player_id) for player_id in ids[candidates][order]]
+    order = np.lexsort((ids[candidates], fit[candidates]))
+    ranked: list[int] = []
+    for player_id in ids[candidates][order].tolist():
+        if player_id not in excluded:
+            ranked.append(player_id)
+            if len(ranked) == limit:
+                break
+    return ranked
