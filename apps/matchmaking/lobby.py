@@ -8,10 +8,11 @@ same rule and formula as the SQL did (apps/core/geo.py's planar distance).
 Fresh enough to say so: every change of who waits is announced to the lobby (apps/realtime/push.py's
 push_to_lobby), which bumps a version in Redis; a process rebuilds its index when the version moved and
 its copy is older than LOBBY_INDEX_SECONDS (one second), and at the latest every LOBBY_INDEX_MAX_SECONDS
-(a rating or a position changed without anyone joining or leaving). One query of the waiting players'
-four columns, a covering index scan. The rows of the players that list pages show are kept with the index
-(`LobbyIndex.rows`), so a player's name, picture or rating on the list is as fresh as the index. The
-asking player's own row (rating, position, waiting time) is read from the index too when they wait.
+(a rating or a position changed without anyone joining or leaving). One process at a time reads the
+waiting players from the database (one query) and shares the columns through Redis; the others take that
+copy. The rows of the players that list pages show are kept with the index (`LobbyIndex.rows`), so a
+player's name, picture or rating on the list is as fresh as the index. The asking player's own row
+(rating, position, waiting time, whether the account is active) is read from the index too when they wait.
 
 Whom a player is kept from (open chats, denials within the cooldown, blocks both ways) is kept per process
 and per user (`kept_off`), under a token in Redis that the services changing any of it delete after
