@@ -253,6 +253,41 @@ def kept_off_changed(*user_ids: int) -> None:
         logger.warning("kept-off sets not invalidated: Redis unreachable (lists may show them until it is back)")
 
 
+_BAND_SHARES = (0.25, 1.0, math.inf)
+
+
+def _band(
+    index: LobbyIndex,
+    low: int,
+    high: int,
+    rating: float,
+    window: float,
+    latitude: float | None,
+    longitude: float | None,
+    radius_m: float,
+    by_location: bool,
+    take: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """The players between `low` and `high` (index positions): their ids, fits, the positions of the
+    `take` best (and of any tied with the last of them), and that last fit (infinite when fewer)."""
+    ids = index.ids[low:high]
+    fit = np.abs(index.ratings[low:high] - rating) / window
+    within: np.ndarray | None = None
+    if latitude is not None and longitude is not None:
+        metres_per_degree = KM_PER_DEGREE_LATITUDE * 1000
+        north = (index.latitudes[low:high] - latitude) * metres_per_degree
+        east = (index.longitudes[low:high] - longitude) * (metres_per_degree * math.cos(math.radians(latitude)))
+        distance = np.sqrt(north * north + east * east)
+        if by_location:
+            within = distance <= radius_m  # NaN (no position) compares false: not within the radius
+        fit = fit + np.where(np.isnan(distance), radius_m, distance) / radius_m
+    candidates = np.flatnonzero(within) if within is not None else np.arange(len(ids))
+    if len(candidates) < take:
+        return ids, fit, candidates, math.inf
+    cut = float(np.partition(fit[candidates], take - 1)[take - 1])
+    return ids, fit, candidates[fit[candidates] <= cut], cut
+
+
 def ranked_ids(
     index: LobbyIndex,
     *,
@@ -274,24 +309,21 @@ def ranked_ids(
         high = int(np.searchsorted(index.ratings, rating + window, side="right"))
     else:
         low, high = 0, len(index.ids)
-    ids = index.ids[low:high]
-    fit = np.abs(index.ratings[low:high] - rating) / window
-    within: np.ndarray | None = None
-    if latitude is not None and longitude is not None:
-        metres_per_degree = KM_PER_DEGREE_LATITUDE * 1000
-        north = (index.latitudes[low:high] - latitude) * metres_per_degree
-        east = (index.longitudes[low:high] - longitude) * (metres_per_degree * math.cos(math.radians(latitude)))
-        distance = np.sqrt(north * north + east * east)
-        if by_location:
-            within = distance <= radius_m  # NaN (no position) compares false: not within the radius
-        fit = fit + np.where(np.isnan(distance), radius_m, distance) / radius_m
-    candidates = np.flatnonzero(within) if within is not None else np.arange(len(ids))
     # The excluded are a handful of ids: rank that many more, and drop them from the ranking afterwards.
     take = limit + len(excluded)
-    if len(candidates) > take:
-        # The `take` best by fit, then every candidate tied with the last of them, so ids break ties.
-        cut = np.partition(fit[candidates], take - 1)[take - 1]
-        candidates = candidates[fit[candidates] <= cut]
+    # A player's fit is at least their rating gap / window, so a band of ±share·window around my rating
+    # holds everyone whose fit is under `share`: when the `take`-th best fit inside the band is under
+    # `share`, nobody outside it can be among the best, nor tie with them. Narrow bands first (a window
+    # holds thousands of players, the page needs fifty), the whole window last.
+    for share in _BAND_SHARES:
+        band_low = max(low, int(np.searchsorted(index.ratings, rating - share * window, side="left")))
+        band_high = min(high, int(np.searchsorted(index.ratings, rating + share * window, side="right")))
+        whole = band_low == low and band_high == high
+        ids, fit, candidates, cut = _band(
+            index, band_low, band_high, rating, window, latitude, longitude, radius_m, by_location, take
+        )
+        if whole or cut < share:
+            break
     order = np.lexsort((ids[candidates], fit[candidates]))
     ranked: list[int] = []
     for player_id in ids[candidates][order].tolist():
