@@ -2,6 +2,7 @@
 
 import math
 
+import numpy as np
 from django.db.models import Expression, F, FloatField, Value
 from django.db.models.functions import ACos, Cos, Least, Power, Radians, Sin, Sqrt
 
@@ -32,6 +33,14 @@ def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
     phi1, phi2 = math.radians(lat1), math.radians(lat2)
     cosine = math.cos(phi1) * math.cos(phi2) * math.cos(math.radians(lng2 - lng1)) + math.sin(phi1) * math.sin(phi2)
     return math.acos(min(1.0, max(-1.0, cosine))) * EARTH_RADIUS_M
+
+
+def distances_m(latitude: float, longitude: float, latitudes: "np.ndarray", longitudes: "np.ndarray") -> "np.ndarray":
+    """`distance_m` from one point to many at once (numpy; NaN where a position is NaN): a list page's
+    fifty distances cost one pass instead of fifty calls."""
+    phi1, phi2 = math.radians(latitude), np.radians(latitudes)
+    cosine = math.cos(phi1) * np.cos(phi2) * np.cos(np.radians(longitudes - longitude)) + math.sin(phi1) * np.sin(phi2)
+    return np.arccos(np.clip(cosine, -1.0, 1.0)) * EARTH_RADIUS_M
 
 
 def planar_m(*, latitude: float, longitude: float, lat_field: str, lng_field: str) -> Expression:

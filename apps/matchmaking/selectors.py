@@ -1,8 +1,10 @@
+import math
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+import numpy as np
 from django.conf import settings
 from django.db.models import DateTimeField, Exists, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.utils import timezone
@@ -10,7 +12,7 @@ from django.utils import timezone
 from apps.accounts.models import Player
 from apps.accounts.selectors import player_rows
 from apps.core.compiled import CompiledValues
-from apps.core.geo import distance_m
+from apps.core.geo import distances_m
 from apps.matchmaking import exceptions
 from apps.matchmaking.lobby import ME_FIELDS, LobbyIndex, kept_off, lobby_read, ranked_ids
 from apps.matchmaking.models import Invitation, Matchup, Message
@@ -226,15 +228,18 @@ def matchmaking_list(
     missing = [pk for pk in ranked if pk not in index.rows]
     if missing:
         index.rows.update((row["id"], row) for row in player_rows(missing))
-    located = latitude is not None and longitude is not None
-    page = []
-    for pk in ranked:
-        card = index.rows.get(pk)
-        if card is None or not card["user__is_active"]:
-            continue  # deactivated accounts are dropped from the page
-        both = located and card["latitude"] is not None and card["longitude"] is not None
-        page.append((card, distance_m(latitude, longitude, card["latitude"], card["longitude"]) if both else None))
-    return me, page
+    # Deactivated accounts are dropped from the page.
+    cards = [card for pk in ranked if (card := index.rows.get(pk)) is not None and card["user__is_active"]]
+    if latitude is None or longitude is None:
+        return me, [(card, None) for card in cards]
+    nan = math.nan
+    metres = distances_m(
+        latitude,
+        longitude,
+        np.array([nan if card["latitude"] is None else card["latitude"] for card in cards], dtype=np.float64),
+        np.array([nan if card["longitude"] is None else card["longitude"] for card in cards], dtype=np.float64),
+    ).tolist()
+    return me, [(card, None if math.isnan(far) else far) for card, far in zip(cards, metres, strict=True)]
 
 
 def _kept_off_rows(player_id: int) -> list[tuple[int, int, datetime | None]]:
