@@ -36,3 +36,30 @@ def test_chat_message_burst_is_throttled(client_for, tight_rates):
     codes = [client_for(a.user).post(url, {"message": f"m{i}"}).status_code for i in range(3)]
     assert codes == [201, 201, 429]
     assert client_for(b.user).post(url, {"message": "still fine"}).status_code == 201
+
+
+def test_requests_racing_for_the_last_places_of_a_window_get_exactly_that_many(tight_rates):
+    """The window is counted in one atomic step: eight threads asking at once for three places get three
+    (DRF's read-then-write history let two racing requests both take the last place)."""
+    import threading
+    from types import SimpleNamespace
+
+    from apps.core.throttling import ScopedThrottle
+
+    asking = SimpleNamespace(user=SimpleNamespace(pk=4242, is_authenticated=True), META={})
+    view = SimpleNamespace(throttle_scope="invitations")
+    start, answers = threading.Barrier(8), []
+
+    def ask() -> None:
+        start.wait()
+        answers.append(ScopedThrottle().allow_request(asking, view))
+
+    threads = [threading.Thread(target=ask) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(answers) == [False] * 5 + [True] * 3
+    refused = ScopedThrottle()
+    assert refused.allow_request(asking, view) is False
+    assert 0 < refused.wait() <= 60  # DRF's hint: when a place frees, from the oldest request in the window
