@@ -95,8 +95,10 @@ test: install
 	@# xdist workers gw0 to gw3, each on its own test database and Redis database (REDIS_URL's number plus
 	@# the worker's: 9 to 12 by default; strikem/settings/test.py). Four on two cores: the e2e tests mostly
 	@# wait on their servers. `make test TEST_WORKERS=2` where Redis databases 11 and 12 are taken.
-	@# `$(VENV)/bin/pytest` alone still runs in one process.
-	$(VENV)/bin/pytest -n $(or $(TEST_WORKERS),4)
+	@# `$(VENV)/bin/pytest` alone still runs in one process. Bytecode is written even where the machine sets
+	@# PYTHONDONTWRITEBYTECODE: else every worker rewrote the asserts of 400 modules (about 5 s of CPU each)
+	@# and every server process an e2e test starts compiled the project again, on every run.
+	PYTHONDONTWRITEBYTECODE= $(VENV)/bin/pytest -n $(or $(TEST_WORKERS),4)
 
 # The suite again with the clock pinned where it once broke (issue 16): 23:30 UTC, just after midnight in a
 # hall's zone, both daylight-saving changes of a zone that has them (its round-the-clock test halls in
@@ -109,7 +111,8 @@ test-clocks: install
 	@mkdir -p var/static
 	@for spec in $(CLOCKS); do \
 	  echo "== the suite at $${spec%@*} (test halls in $${spec#*@})"; \
-	  STRIKEM_TEST_CLOCK=$${spec%@*} STRIKEM_TEST_HALL_ZONE=$${spec#*@} $(VENV)/bin/pytest -q --ignore=tests/e2e $(CLOCK_ARGS) || exit 1; \
+	  PYTHONDONTWRITEBYTECODE= STRIKEM_TEST_CLOCK=$${spec%@*} STRIKEM_TEST_HALL_ZONE=$${spec#*@} \
+	    $(VENV)/bin/pytest -q --ignore=tests/e2e $(CLOCK_ARGS) || exit 1; \
 	done
 
 lint: install

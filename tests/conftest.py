@@ -49,7 +49,7 @@ def django_db_setup(
         if worker is None:
             made = setup_databases(verbosity=0, interactive=False, serialized_aliases=())
         else:
-            made = worker_database(worker["workerid"], worker["testrunuid"])
+            made = worker_database(worker["workerid"])
     yield
     with django_db_blocker.unblock():
         teardown_databases(made, verbosity=0)

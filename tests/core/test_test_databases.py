@@ -48,3 +48,24 @@ def test_after_a_committing_test_every_table_is_empty_but_the_migrations_referen
     assert {table for table, count in after.items() if count} == KEPT_TABLES - {"django_migrations"}
     assert ContentType.objects.count() == types and Permission.objects.count() == permissions
     assert ContentType.objects.get_for_model(PoolHouse).model == "poolhouse"
+
+
+def test_the_template_is_kept_only_for_the_same_migrations(tmp_path, monkeypatch) -> None:
+    """The migrated template is reused by later runs while the digest of the migrations is the same; a new or
+    changed migration, or another Django, gives another digest, and the template is migrated again."""
+    import django
+
+    from tests import databases
+
+    monkeypatch.setattr(databases, "ROOT", tmp_path)
+    folder = tmp_path / "apps" / "halls" / "migrations"
+    folder.mkdir(parents=True)
+    (folder / "0001_initial.py").write_text("operations = []\n")
+    first = databases.migrations_digest()
+    assert databases.migrations_digest() == first
+    (folder / "0002_more.py").write_text("operations = []\n")
+    second = databases.migrations_digest()
+    (folder / "0002_more.py").write_text("operations = ['changed']\n")
+    third = databases.migrations_digest()
+    monkeypatch.setattr(django, "__version__", "0.0")
+    assert len({first, second, third, databases.migrations_digest()}) == 4
