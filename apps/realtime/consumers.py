@@ -154,13 +154,18 @@ class BaseConsumer(AsyncJsonWebsocketConsumer):
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         """When Redis goes away (the channel layer and tickets live there) the socket is closed with
         4503, try again later, instead of dying with an internal error; stored data is untouched."""
+        if self.needs_identity:
+            try:
+                user_id, self.subprotocol = await socket_user_id(scope)  # a ticket is redeemed in Redis
+            except (redis.ConnectionError, redis.TimeoutError):
+                logger.warning("socket closed: Redis unreachable")
+                await refuse(receive, send, CLOSE_TRY_AGAIN_LATER)
+                return
+            if user_id is None:
+                await refuse(receive, send, CLOSE_UNAUTHENTICATED, self.subprotocol)
+                return
+            self.user_id = user_id
         try:
-            if self.needs_identity:
-                user_id, self.subprotocol = await socket_user_id(scope)
-                if user_id is None:
-                    await refuse(receive, send, CLOSE_UNAUTHENTICATED, self.subprotocol)
-                    return
-                self.user_id = user_id
             await super().__call__(scope, receive, send)
         except (redis.ConnectionError, redis.TimeoutError):
             logger.warning("socket closed: Redis unreachable")

@@ -86,6 +86,25 @@ async def test_no_ticket_is_closed_with_4401_and_leaves_nothing_running():
     assert communicator.future.exception() is None
 
 
+async def test_a_socket_that_cannot_reach_redis_for_its_ticket_is_told_to_try_again_later(monkeypatch):
+    """The ticket lives in Redis: while Redis is unreachable the socket is closed with 4503 (try again
+    later), not dropped with an internal error, and nothing is left running."""
+    import redis
+
+    from apps.realtime import consumers
+
+    async def unreachable(scope):
+        raise redis.ConnectionError("Redis is down")
+
+    monkeypatch.setattr(consumers, "socket_user_id", unreachable)
+    communicator, connected, _ = await _open(ticket="a-ticket")
+    assert connected
+    output = await communicator.receive_output(timeout=5)
+    assert (output["type"], output.get("code")) == ("websocket.close", 4503)
+    await asyncio.wait_for(asyncio.shield(communicator.future), timeout=2)
+    assert communicator.future.exception() is None
+
+
 async def test_a_ticket_works_once(players):
     me = players[0]
     ticket = await database_sync_to_async(ws_ticket_issue)(user=me.user)
