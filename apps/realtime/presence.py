@@ -108,7 +108,7 @@ return table.concat(live)
 _count_live: Any = None
 
 
-# What `presence_online_ids(..., seconds=...)` read, by player id: (online, when read, time.monotonic()).
+# What `presence_online_ids(..., seconds=...)` read, by player id: (online, when read by time.monotonic()).
 _seen: dict[int, tuple[bool, float]] = {}
 _SEEN_MAX = 50_000
 
