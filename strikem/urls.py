@@ -40,12 +40,13 @@ urlpatterns = [
     path("users/", include(users_urlpatterns)),
     path(
         "api/",
+        # Django tries patterns in order: the lobby's list, the most read route, is looked up first.
         include(
-            accounts_api
+            matchmaking_api
+            + accounts_api
             + halls_api
             + reservations_api
             + ratings_api
-            + matchmaking_api
             + notifications_api
             + social_api
             + tournaments_api

@@ -2,8 +2,9 @@
 Django cache API cannot express (atomic get-and-delete for single-use tickets, presence sets)."""
 
 import asyncio
+import os
+import threading
 import weakref
-from functools import lru_cache
 
 import redis
 import redis.asyncio as aioredis
@@ -28,11 +29,26 @@ def reconnecting_async_retry() -> AsyncRetry:
     return AsyncRetry(_backoff(), _RETRIES)
 
 
-@lru_cache(maxsize=1)
+_local = threading.local()  # .client and .pid: this thread's client, and the process it was made in
+
+
 def redis_client() -> redis.Redis:
-    return redis.Redis.from_url(
-        settings.REDIS_URL, socket_timeout=5, socket_connect_timeout=5, retry=reconnecting_retry()
-    )
+    """This thread's client, which keeps one connection of its own: a command skips the pool (taking a
+    connection from it, checking it has nothing unread, giving it back cost as much CPU as the round trip;
+    bench/matchmaking_list.py). Pipelines still take theirs from the client's pool. A forked child (Gunicorn
+    and Celery workers) makes its own; connections open on first use, never at import."""
+    client: redis.Redis | None = getattr(_local, "client", None)
+    if client is not None and _local.pid == os.getpid():
+        return client
+    options = {"socket_timeout": 5, "socket_connect_timeout": 5, "retry": reconnecting_retry()}
+    try:
+        client = redis.Redis.from_url(settings.REDIS_URL, single_connection_client=True, **options)
+    except redis.ConnectionError:
+        # Such a client connects when made: while Redis is unreachable, a pooled one, whose commands raise
+        # as any command would (callers handle RedisError); the next call tries again.
+        return redis.Redis.from_url(settings.REDIS_URL, **options)
+    _local.client, _local.pid = client, os.getpid()
+    return client
 
 
 # Keyed by event loop (weakly): an async client belongs to the loop that made it.

@@ -34,6 +34,7 @@ import redis
 from django.conf import settings
 
 from apps.accounts.models import Player
+from apps.core.dbfunctions import EpochSeconds
 from apps.core.geo import KM_PER_DEGREE_LATITUDE
 from apps.core.redis import redis_client
 
@@ -99,26 +100,14 @@ _COLUMNS = 7  # ids, ratings, latitudes, longitudes, user ids, looking since, ac
 
 
 def _build(version: bytes) -> LobbyIndex:
+    # Every column as a number, the date-time too (EpochSeconds): NULL reads as None, which numpy makes NaN.
     rows = (
         Player.objects.filter(inviting_to_play=True)
         .order_by("rating", "id")
-        .values_list("id", "rating", "latitude", "longitude", "user_id", "looking_since", "user__is_active")
+        .annotate(since=EpochSeconds("looking_since"))
+        .values_list("id", "rating", "latitude", "longitude", "user_id", "since", "user__is_active")
     )
-    table = np.array(
-        [
-            (
-                pk,
-                rating,
-                math.nan if lat is None else lat,
-                math.nan if lng is None else lng,
-                user_id,
-                math.nan if since is None else since.timestamp(),
-                1.0 if active else 0.0,
-            )
-            for pk, rating, lat, lng, user_id, since, active in rows
-        ],
-        dtype=np.float64,
-    ).reshape(-1, _COLUMNS)
+    table = np.array(list(rows), dtype=np.float64).reshape(-1, _COLUMNS)
     return _from_table(np.ascontiguousarray(table.T), version, time.time())
 
 
