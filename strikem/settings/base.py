@@ -132,7 +132,7 @@ from apps.core.redis import reconnecting_async_retry  # noqa: E402  (no Django n
 
 CHANNEL_LAYERS = {
     "default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "BACKEND": "apps.realtime.layers.TwoTripRedisChannelLayer",
         "CONFIG": {
             "hosts": [
                 {
