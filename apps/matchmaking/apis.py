@@ -135,7 +135,7 @@ class InvitationsApi(APIView):
         # An id is handed over as it is: the service finds no such active player (PLAYER_NOT_FOUND) itself.
         invitee_id = data.get("player") or player_get_by_username(data.get("username")).pk
         invitation = services.invitation_send(inviter_id=me["id"], invitee_id=invitee_id)
-        return Response(serializers.SentInvitationSerializer(invitation).data, status=status.HTTP_201_CREATED)
+        return Response(serializers.sent_invitation_data(invitation), status=status.HTTP_201_CREATED)
 
 
 def _invitation_to_me(request: Request, invitation_id: str) -> tuple[Player, Player]:

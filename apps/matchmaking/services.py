@@ -110,10 +110,7 @@ def invitation_send(*, inviter_id: int, invitee_id: int) -> Invitation:
     )
     if checks["they_block_me"]:
         return invitation
-    # Registered before the notification's own hooks: the frame goes out first after commit.
-    frame = frames.invited(invitation, inviter)
-    user_id = invitee.user_id
-    transaction.on_commit(lambda: push_to_user(user_id, frame))
+    # The `invited` frame goes out after commit just before the notification's, in the same push.
     notification_send(
         recipient=invitee,
         type=Notification.Type.INVITED,
@@ -121,6 +118,7 @@ def invitation_send(*, inviter_id: int, invitee_id: int) -> Invitation:
         extra=str(invitation.pk),
         sent_by=inviter,
         recipient_has_device=checks["invitee_has_device"],
+        frames_before=[frames.invited(invitation, inviter)],
     )
     return invitation
 

@@ -57,12 +57,17 @@ def notification_send(
     extra: str = "",
     sent_by: Player | None = None,
     recipient_has_device: bool | None = None,
+    frames_before: Sequence[dict[str, Any]] = (),
 ) -> Notification:
     """Store the notification, then (after commit) push it to every socket the recipient has open; a push
     kind for a player with a device also goes to the outbox for their phones (see the module docstring).
-    `recipient_has_device`: whether they have one, when the caller read it already (None: read here)."""
+    `recipient_has_device`: whether they have one, when the caller read it already (None: read here).
+    `frames_before`: the caller's own frames for the recipient, pushed just before the notification's in
+    the same message (one trip through the channel layer, not two)."""
     known = None if recipient_has_device is None else ({recipient.pk} if recipient_has_device else set())
-    (notification,) = notifications_send([(recipient, body, sent_by)], type=type, extra=extra, with_device=known)
+    (notification,) = notifications_send(
+        [(recipient, body, sent_by)], type=type, extra=extra, with_device=known, frames_before=frames_before
+    )
     return notification
 
 
@@ -72,6 +77,7 @@ def notifications_send(
     type: str,
     extra: str = "",
     with_device: Collection[int] | None = None,
+    frames_before: Sequence[dict[str, Any]] = (),
 ) -> list[Notification]:
     """`notification_send` for several notifications of one kind at once, each (recipient, body, sender):
     one insert, and one look for devices when the kind is pushed to phones. Pushed after commit in order.
@@ -82,7 +88,7 @@ def notifications_send(
     )
     for notification in notifications:
         user_id = notification.recipient.user_id
-        transaction.on_commit(partial(_push_notification, user_id, notification))
+        transaction.on_commit(partial(_push_notification, user_id, notification, list(frames_before)))
     if type in PUSH_KINDS and notifications:
         if with_device is None:
             recipients = [notification.recipient_id for notification in notifications]
@@ -93,8 +99,8 @@ def notifications_send(
     return notifications
 
 
-def _push_notification(user_id: int, notification: Notification) -> None:
-    push_to_user(user_id, frames.notification(notification))
+def _push_notification(user_id: int, notification: Notification, frames_before: list[dict[str, Any]]) -> None:
+    push_to_user(user_id, *frames_before, frames.notification(notification))
 
 
 def notification_send_to_players(

@@ -470,6 +470,10 @@ class BaseConsumer(AsyncJsonWebsocketConsumer):
 
     # --- Outgoing (channel layer events) ----------------------------------------------------
 
+    async def push_frames(self, event: dict[str, Any]) -> None:
+        for frame in event["frames"]:
+            await self.push_frame({"frame": frame})
+
     async def push_frame(self, event: dict[str, Any]) -> None:
         frame = event["frame"]
         if (

@@ -57,24 +57,36 @@ def _push_loop() -> asyncio.AbstractEventLoop:
 
 def _send(pushes: list[tuple[str, dict[str, Any]]]) -> None:
     """Each (group, frame) to that group, all at once: the channel layer's round trips for one group overlap
-    those for the others; a failed send is logged and the others still go."""
+    those for the others; a failed send is logged and the others still go. Several frames for one group
+    (a group given more than once) travel as one message, in order: one trip through the channel layer."""
     layer = get_channel_layer()
     if layer is None or not pushes:
         return
+    by_group: dict[str, list[dict[str, Any]]] = {}
+    for group, frame in pushes:
+        by_group.setdefault(group, []).append(frame)
 
     async def send_all() -> None:
         sent = await asyncio.gather(
-            *(layer.group_send(group, {"type": "push.frame", "frame": frame}) for group, frame in pushes),
+            *(layer.group_send(group, _message(frames)) for group, frames in by_group.items()),
             return_exceptions=True,
         )
-        for (group, _frame), outcome in zip(pushes, sent, strict=True):
+        for group, outcome in zip(by_group, sent, strict=True):
             if isinstance(outcome, BaseException):
                 logger.warning("push to %s failed", group, exc_info=outcome)
 
     try:
         asyncio.run_coroutine_threadsafe(send_all(), _push_loop()).result(timeout=5)
     except Exception:
-        logger.warning("push to %s failed", ", ".join(group for group, _frame in pushes), exc_info=True)
+        logger.warning("push to %s failed", ", ".join(by_group), exc_info=True)
+
+
+def _message(frames: list[dict[str, Any]]) -> dict[str, Any]:
+    """The channel-layer event: `push.frame` for one frame, `push.frames` for several (the consumers send
+    each, in order)."""
+    if len(frames) == 1:
+        return {"type": "push.frame", "frame": frames[0]}
+    return {"type": "push.frames", "frames": frames}
 
 
 def _group_send(group: str, frame: dict[str, Any]) -> None:
@@ -91,8 +103,9 @@ def push_warm() -> None:
         asyncio.run_coroutine_threadsafe(discard, _push_loop()).result(timeout=5)
 
 
-def push_to_user(user_id: int, frame: dict[str, Any]) -> None:
-    _group_send(user_group(user_id), frame)
+def push_to_user(user_id: int, *frames: dict[str, Any]) -> None:
+    """These frames to the user's sockets, in order, in one message."""
+    _send([(user_group(user_id), frame) for frame in frames])
 
 
 def push_to_users(pushes: list[tuple[int, dict[str, Any]]]) -> None:

@@ -13,7 +13,7 @@ from apps.accounts.selectors import player_named, player_require
 from apps.core.apis import request_user, validated
 from apps.core.throttling import ScopedThrottle
 from apps.matchmaking import services as matchmaking
-from apps.matchmaking.serializers import SentInvitationSerializer
+from apps.matchmaking.serializers import SentInvitationSerializer, sent_invitation_data
 from apps.social import selectors, serializers, services
 
 
@@ -68,7 +68,7 @@ class FriendInviteApi(APIView):
         me = _me(request)
         friendship = selectors.friendship_of(player=me, friend_id=player_id)
         invitation = matchmaking.invitation_send(inviter_id=me.pk, invitee_id=friendship.friend_id)
-        return Response(SentInvitationSerializer(invitation).data, status=status.HTTP_201_CREATED)
+        return Response(sent_invitation_data(invitation), status=status.HTTP_201_CREATED)
 
 
 class FriendRequestsApi(APIView):

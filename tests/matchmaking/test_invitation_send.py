@@ -16,6 +16,7 @@ from apps.core.exceptions import DomainError
 from apps.events.models import OutboxEvent
 from apps.matchmaking import services
 from apps.matchmaking.models import Invitation, Matchup
+from apps.matchmaking.serializers import SentInvitationSerializer, sent_invitation_data
 from apps.notifications.models import Device, Notification
 from apps.social.models import Block
 from tests.factories import PlayerFactory
@@ -83,12 +84,16 @@ def test_an_invitee_without_a_phone_gets_no_mobile_push_event(client_for):
     assert not OutboxEvent.objects.filter(event_type="MobilePush").exists()
 
 
-def test_the_invited_frame_is_pushed_before_the_notification(django_capture_on_commit_callbacks, monkeypatch):
-    sent = []
-    monkeypatch.setattr("apps.realtime.push._group_send", lambda group, frame: sent.append((group, frame)))
+def test_the_invited_frame_is_pushed_before_the_notification_in_one_message(
+    django_capture_on_commit_callbacks, monkeypatch
+):
+    pushes = []
+    monkeypatch.setattr("apps.realtime.push._send", pushes.append)
     inviter, invitee = PlayerFactory(), PlayerFactory()
     with django_capture_on_commit_callbacks(execute=True):
         invitation = services.invitation_send(inviter_id=inviter.pk, invitee_id=invitee.pk)
+    assert len(pushes) == 1  # one trip through the channel layer
+    sent = pushes[0]
     assert [(group, frame["protocol"]) for group, frame in sent] == [
         (f"user.{invitee.user_id}", "invited"),
         (f"user.{invitee.user_id}", "notification"),
@@ -180,3 +185,15 @@ def test_the_same_invitation_sent_twice_at_once_is_stored_once():
         outcomes = sorted(pool.map(send, range(2)))
     assert outcomes == ["ALREADY_INVITED", "sent"]
     assert Invitation.objects.count() == 1 and Notification.objects.count() == 1
+
+
+def test_the_answer_is_the_sent_invitation_shape(client_for, settings):
+    """The body built without the model serializer is what the serializer (the schema's shape) gives, in
+    UTC and in a hall's zone alike."""
+    inviter, invitee = PlayerFactory(), PlayerFactory()
+    answer = client_for(inviter.user).post("/api/invitations/", {"player": invitee.pk}, format="json")
+    invitation = Invitation.objects.get()
+    assert answer.status_code == 201
+    assert answer.json() == dict(SentInvitationSerializer(invitation).data)
+    with timezone.override("Asia/Tbilisi"):
+        assert sent_invitation_data(invitation) == dict(SentInvitationSerializer(invitation).data)

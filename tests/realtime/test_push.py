@@ -45,3 +45,10 @@ async def test_push_to_users_still_reaches_the_others_when_one_send_fails() -> N
     assert await _received(second) == {"to": "second"}
     with pytest.raises(TimeoutError):
         await _received(first, timeout=0.5)
+
+
+async def test_several_frames_for_one_user_travel_as_one_message_in_order() -> None:
+    channel = await _listening(705)
+    await asyncio.to_thread(push.push_to_user, 705, {"n": 1}, {"n": 2})
+    message = await asyncio.wait_for(get_channel_layer().receive(channel), timeout=5)
+    assert message == {"type": "push.frames", "frames": [{"n": 1}, {"n": 2}]}

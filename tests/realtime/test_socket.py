@@ -177,7 +177,9 @@ async def test_invite_accept_and_chat_between_two_sockets(players):
     await a.send_json_to(
         {"action": "matchmake", "matchmaker_username": invitee.user.username, "username": stranger.user.username}
     )
-    invited = await _frame(b, "invited")
+    # The frame and the stored notification travel as one message; the socket sends them in that order.
+    invited = await b.receive_json_from(timeout=5)
+    assert invited["protocol"] == "invited" and (await b.receive_json_from(timeout=5))["protocol"] == "notification"
     assert invited["inviteSenderUsername"] == inviter.user.username
     # The same picture URL REST gives for this player (the placeholder, absolute), never null.
     rest = await database_sync_to_async(_rest_player)(invitee.user, inviter.pk)
