@@ -1,13 +1,16 @@
-"""A Gunicorn worker warms up before its first request (deploy/gunicorn.conf.py's post_worker_init)."""
+"""A Gunicorn worker warms up before its first request (deploy/gunicorn.conf.py's post_worker_init), and it and
+Daphne freeze what outlives requests and sockets."""
 
 import gc
 import logging
+import sys
 
 import pytest
 from django.db import connection
 
 from apps.core import warmup
 from apps.realtime import push
+from strikem import asgi
 
 
 @pytest.fixture(autouse=True)
@@ -60,3 +63,12 @@ def test_the_hot_paths_queries_are_compiled_ahead_and_none_is_run():
         compile_all()
     assert selectors._INVITATION_CHECKS._local.compiled
     assert not [q for q in queries.captured_queries if q["sql"].startswith(("SELECT", "INSERT", "UPDATE"))]
+
+
+def test_daphne_freezes_what_outlives_the_sockets_and_other_importers_do_not(monkeypatch):
+    monkeypatch.delitem(sys.modules, "daphne.server", raising=False)
+    asgi._freeze_what_outlives_sockets()
+    assert gc.get_freeze_count() == 0  # a test process, a management command: nothing frozen
+    monkeypatch.setitem(sys.modules, "daphne.server", object())  # as when Daphne imports the application
+    asgi._freeze_what_outlives_sockets()
+    assert gc.get_freeze_count() > 10_000
