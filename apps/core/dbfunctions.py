@@ -22,6 +22,3 @@ class EpochSeconds(Func):
         # julianday reads milliseconds, not microseconds: the embedded default's (make run) precision.
         template = "(julianday(%(expressions)s) - 2440587.5) * 86400.0"
         return self.as_sql(compiler, connection, template=template, **extra)
-
-    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        return self.as_sql(compiler, connection, template="EXTRACT(EPOCH FROM %(expressions)s)", **extra)

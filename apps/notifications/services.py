@@ -81,7 +81,8 @@ def notifications_send(
 ) -> list[Notification]:
     """`notification_send` for several notifications of one kind at once, each (recipient, body, sender):
     one insert, and one look for devices when the kind is pushed to phones. Pushed after commit in order.
-    `with_device`: the recipients (player ids) that have a phone, when the caller read it already."""
+    `with_device`: the recipients (player ids) that have a phone, when the caller read it already.
+    `frames_before`: as for `notification_send`, pushed before each recipient's notification."""
     notifications = Notification.objects.bulk_create(
         Notification(recipient=recipient, type=type, body=body[:500], extra=str(extra)[:64], sent_by=sent_by)
         for recipient, body, sent_by in notes

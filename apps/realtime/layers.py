@@ -10,13 +10,11 @@ so Daphne's receiving side is unchanged. With several Redis hosts (a sharded lay
 send runs.
 """
 
-import hashlib
 import logging
 import time
 from typing import Any
 
 from channels_redis.core import RedisChannelLayer
-from redis.exceptions import NoScriptError
 from redis.utils import str_if_bytes
 
 logger = logging.getLogger(__name__)
@@ -46,9 +44,6 @@ return over_capacity
 """
 
 
-_SHA1 = {script: hashlib.sha1(script.encode()).hexdigest() for script in (_MEMBERS, _DELIVER)}
-
-
 class TwoTripRedisChannelLayer(RedisChannelLayer):
     async def group_send(self, group: str, message: dict[str, Any]) -> None:
         if self.ring_size != 1:
@@ -57,7 +52,9 @@ class TwoTripRedisChannelLayer(RedisChannelLayer):
         assert self.require_valid_group_name(group), "Group name not valid"
         connection = self.connection(0)
         now = int(time.time())
-        names = await self._run(connection, _MEMBERS, [self._group_key(group)], [now - self.group_expiry])
+        # redis-py's scripts: by SHA1, the whole script only when Redis does not know it yet (a restart).
+        members = connection.register_script(_MEMBERS)
+        names = await members(keys=[self._group_key(group)], args=[now - self.group_expiry])
         if not names:
             return
         _by_connection, messages, capacities = self._map_channel_keys_to_connection(
@@ -66,14 +63,6 @@ class TwoTripRedisChannelLayer(RedisChannelLayer):
         keys = list(messages)
         args = [*(messages[key] for key in keys), *(capacities[key] for key in keys)]
         args += [time.time(), now - int(self.expiry), int(self.expiry)]
-        over_capacity = await self._run(connection, _DELIVER, keys, args)
+        over_capacity = await connection.register_script(_DELIVER)(keys=keys, args=args)
         if over_capacity:
             logger.info("%s of %s channels over capacity in group %s", over_capacity, len(names), group)
-
-    @staticmethod
-    async def _run(connection: Any, script: str, keys: list[Any], args: list[Any]) -> Any:
-        """By its SHA1; the whole script only when Redis does not know it yet (first use, a restart)."""
-        try:
-            return await connection.evalsha(_SHA1[script], len(keys), *keys, *args)
-        except NoScriptError:
-            return await connection.eval(script, len(keys), *keys, *args)

@@ -187,7 +187,7 @@ def test_the_same_invitation_sent_twice_at_once_is_stored_once():
     assert Invitation.objects.count() == 1 and Notification.objects.count() == 1
 
 
-def test_the_answer_is_the_sent_invitation_shape(client_for, settings):
+def test_the_answer_is_the_sent_invitation_shape(client_for):
     """The body built without the model serializer is what the serializer (the schema's shape) gives, in
     UTC and in a hall's zone alike."""
     inviter, invitee = PlayerFactory(), PlayerFactory()
